@@ -1,0 +1,64 @@
+/**
+ * Every error this library raises. Each class sets `name` and a stable `code`
+ * so callers can branch on codes instead of message text.
+ *
+ * Invalid input from the caller is a plain `TypeError` / `RangeError` (thrown or
+ * rejected before anything is sent); everything else derives from `RedisError`.
+ */
+
+/** Base of every error raised by the client (not by the caller's bad input). */
+export class RedisError extends Error {
+  code: string;
+  constructor(message: string, code = 'ERR_JUSTREDIS', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RedisError';
+    this.code = code;
+  }
+}
+
+/**
+ * The server answered with an error reply (`-ERR ...` or a RESP3 bulk error).
+ * `message` is the server's text; `code` is its first word (`ERR`, `WRONGTYPE`, `MOVED`, ...).
+ */
+export class ReplyError extends RedisError {
+  constructor(message: string) {
+    const space = message.indexOf(' ');
+    super(message, space === -1 ? message : message.slice(0, space));
+    this.name = 'ReplyError';
+  }
+}
+
+/** A pipeline where at least one command failed; `results` holds every reply or error, in order. */
+export class PipelinedExceptions extends RedisError {
+  readonly results: unknown[];
+  constructor(results: unknown[]) {
+    const failed = results.filter((r) => r instanceof Error).length;
+    super(`${failed} of ${results.length} pipelined commands failed`, 'ERR_PIPELINE');
+    this.name = 'PipelinedExceptions';
+    this.results = results;
+  }
+}
+
+/** An I/O failure: connect refused or timed out, socket closed or timed out. `cause` is the underlying error. */
+export class CommunicationError extends RedisError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(message, options?.code ?? 'ERR_COMMUNICATION', options);
+    this.name = 'CommunicationError';
+  }
+}
+
+/** No connection could be taken from the pool within `waitTimeout`, or the pool is closed. */
+export class ConnectionPoolError extends RedisError {
+  constructor(message: string, code = 'ERR_POOL') {
+    super(message, code);
+    this.name = 'ConnectionPoolError';
+  }
+}
+
+/** The server sent bytes that are not valid RESP; the connection they came on is discarded. */
+export class ProtocolError extends RedisError {
+  constructor(message: string) {
+    super(message, 'ERR_PROTOCOL');
+    this.name = 'ProtocolError';
+  }
+}
