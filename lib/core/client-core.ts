@@ -1,0 +1,107 @@
+import { EventEmitter } from 'node:events';
+import type { Address, ResolvedOptions } from './options.js';
+import { formatAddress } from './options.js';
+import { CommunicationError, ConnectionPoolError } from './errors.js';
+import type { Router } from './router.js';
+import { connect } from './connection/connect.js';
+import { sendBatch } from './pool/exclusive.js';
+import { StandaloneRouter } from './pool/standalone-router.js';
+import { createClusterRouter } from './cluster/index.js';
+import { createSentinelRouter } from './sentinel/index.js';
+
+/**
+ * What a client and all its `modify()` views share: options, the router (made on first
+ * use, since 'auto' must ask the server whether it is a cluster), events, closed state.
+ */
+export class ClientCore {
+  readonly events = new EventEmitter();
+  router: Router | null = null;
+  closed = false;
+  private pending: Promise<Router> | null = null;
+
+  constructor(readonly options: ResolvedOptions) {
+    // An 'error' event with no listener would crash the process; connection problems
+    // already reach the caller as rejected calls.
+    this.events.on('error', () => {});
+    if (options.poolFactory === 'pool') this.router = this.standalone(options.addresses[0]);
+  }
+
+  /** The router, creating it on first use. A failed creation is retried by the next call. */
+  getRouter(): Promise<Router> {
+    if (this.router !== null) return Promise.resolve(this.router);
+    if (this.closed) return Promise.reject(closedError());
+    this.pending ??= this.createRouter().then(
+      (router) => {
+        this.pending = null;
+        if (this.closed) {
+          void router.close();
+          throw closedError();
+        }
+        this.router = router;
+        return router;
+      },
+      (err: unknown) => {
+        this.pending = null;
+        throw err;
+      },
+    );
+    return this.pending;
+  }
+
+  private standalone(address: Address): StandaloneRouter {
+    const o = this.options;
+    return new StandaloneRouter(address, o, { maxConnections: o.maxConnections, waitTimeout: o.waitTimeout }, this.events);
+  }
+
+  private async createRouter(): Promise<Router> {
+    const o = this.options;
+    switch (o.poolFactory) {
+      case 'cluster':
+        return createClusterRouter(o, this.events);
+      case 'sentinel':
+        return createSentinelRouter(o, this.events);
+      case 'pool':
+        return this.standalone(o.addresses[0]);
+      case 'auto':
+        return this.detect();
+    }
+  }
+
+  /** Asks the first reachable seed whether cluster mode is on (INFO works on every server kind). */
+  private async detect(): Promise<Router> {
+    const o = this.options;
+    let lastError: unknown;
+    for (const address of o.addresses) {
+      let connection;
+      try {
+        connection = await connect(address, o);
+      } catch (err) {
+        lastError = err;
+        continue;
+      }
+      const [info] = await sendBatch(connection, [['INFO', 'cluster']], { decoder: 'utf8', attributes: false });
+      void connection.end();
+      if (typeof info === 'string' && /cluster_enabled:1/.test(info)) {
+        const seeds = [address, ...o.addresses.filter((a) => a !== address)];
+        return createClusterRouter({ ...o, addresses: seeds }, this.events);
+      }
+      if (info instanceof Error) throw info;
+      return this.standalone(address);
+    }
+    if (o.addresses.length === 1) throw lastError;
+    throw new CommunicationError(`None of the seed addresses answered (${o.addresses.map(formatAddress).join(', ')})`, { cause: lastError, code: 'ERR_CONNECT' });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const router = this.router ?? (await this.pending?.catch(() => null)) ?? null;
+    this.router = null;
+    await router?.close();
+    this.events.removeAllListeners();
+  }
+}
+
+export function closedError(): ConnectionPoolError {
+  return new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
+}

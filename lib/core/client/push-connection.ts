@@ -1,0 +1,159 @@
+import { assertCommandArgs } from '../resp/encoder.js';
+import type { CommandArg, DecodeSettings, ReplyDecoder } from '../resp/types.js';
+import { convertValue } from '../resp/convert.js';
+import { validateDecoder } from '../options.js';
+import { CommunicationError, RedisError } from '../errors.js';
+import { pendingCall } from '../connection/pending.js';
+import { Fifo } from '../connection/fifo.js';
+import type { TakenConnection } from '../router.js';
+import { isPlainObject } from '../call-args.js';
+
+export interface NextMessageOptions {
+  /** Milliseconds to wait; resolves to `null` when nothing came. Default: wait forever. */
+  timeout?: number;
+  decoder?: ReplyDecoder;
+  attributes?: boolean;
+}
+
+interface Waiter {
+  resolve(message: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  decoder: ReplyDecoder;
+  attributes: boolean;
+  /** Timed out: skipped when a message arrives, so no message is handed to nobody. */
+  done: boolean;
+}
+
+/**
+ * A connection in push mode (`redis.connection({ push: true })`): SUBSCRIBE and friends,
+ * MONITOR, and anything the server sends unasked. `call()` resolves once the command is
+ * written; replies and messages come from `nextMessage()` or `for await`.
+ *
+ * Messages are kept as Buffers until read, so each read may pick its own decoder without
+ * losing bytes. A lost connection ends iteration with a `CommunicationError`; subscribers
+ * that must survive it open a new push connection (the Nest module does this for you).
+ */
+export class PushConnection implements AsyncIterable<unknown> {
+  readonly #taken: TakenConnection;
+  readonly #defaults: DecodeSettings;
+  readonly #messages = new Fifo<unknown>();
+  readonly #waiters = new Fifo<Waiter>();
+  #error: Error | null = null;
+  readonly #closeListeners: ((error: Error) => void)[] = [];
+
+  /** @internal Created by `Redis.connection({ push: true })`. */
+  constructor(taken: TakenConnection, defaults: DecodeSettings) {
+    this.#taken = taken;
+    this.#defaults = defaults;
+    const connection = taken.connection;
+    connection.pushMode = true;
+    connection.pushDecode = { decoder: null, attributes: defaults.attributes };
+    connection.pushListener = (message) => this.#deliver(message);
+    connection.onClose = (error) => this.#end(error);
+  }
+
+  /** `host:port` (or socket path) of the server this connection is on. */
+  get address(): string {
+    return this.#taken.pool.key;
+  }
+
+  /** Whether the connection is gone (closed by you, or lost). */
+  get closed(): boolean {
+    return this.#error !== null;
+  }
+
+  /** Sends a command; resolves once written (its reply arrives as a message). */
+  call(...args: unknown[]): Promise<void> {
+    if (args.length > 0 && isPlainObject(args[args.length - 1])) args = args.slice(0, -1);
+    try {
+      assertCommandArgs(args);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.#error !== null) return Promise.reject(this.#error);
+    const { pending, promise } = pendingCall(args as CommandArg[], this.#defaults);
+    this.#taken.connection.send(pending);
+    return promise as Promise<void>;
+  }
+
+  /** The next message, or `null` once `timeout` ms pass without one. */
+  nextMessage(options: NextMessageOptions = {}): Promise<any> {
+    if (!isPlainObject(options as unknown)) return Promise.reject(new TypeError('nextMessage() takes an options object'));
+    const { timeout } = options;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+      return Promise.reject(new RangeError('nextMessage() timeout must be a number of milliseconds >= 0'));
+    }
+    let decoder: ReplyDecoder;
+    try {
+      decoder = options.decoder === undefined ? this.#defaults.decoder : validateDecoder(options.decoder);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const attributes = options.attributes ?? this.#defaults.attributes;
+    if (this.#messages.length > 0) return Promise.resolve(convertValue(this.#messages.shift(), decoder, attributes));
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (timeout === 0) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined, decoder, attributes, done: false };
+      if (timeout !== undefined) {
+        waiter.timer = setTimeout(() => {
+          waiter.done = true;
+          resolve(null);
+        }, timeout);
+      }
+      this.#waiters.push(waiter);
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<any> {
+    while (true) {
+      if (this.#error !== null && this.#messages.length === 0) {
+        if (this.#error instanceof CommunicationError && this.#error.code === 'ERR_CLIENT_CLOSED') return;
+        throw this.#error;
+      }
+      yield await this.nextMessage();
+    }
+  }
+
+  /** Called once when the connection ends, with the reason (`ERR_CLIENT_CLOSED` when you closed it). */
+  onClose(listener: (error: Error) => void): void {
+    if (this.#error !== null) listener(this.#error);
+    else this.#closeListeners.push(listener);
+  }
+
+  /** Closes the connection (a subscribed socket is not returned to the pool). */
+  async close(): Promise<void> {
+    if (this.#error !== null) return;
+    this.#end(new CommunicationError(`Push connection to ${this.address} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }));
+    this.#taken.pool.discard(this.#taken.connection);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #deliver(message: unknown): void {
+    let waiter: Waiter | undefined;
+    while ((waiter = this.#waiters.shift()) !== undefined) {
+      if (waiter.done) continue;
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      waiter.resolve(convertValue(message, waiter.decoder, waiter.attributes));
+      return;
+    }
+    this.#messages.push(message);
+  }
+
+  #end(error: Error): void {
+    if (this.#error !== null) return;
+    this.#error = error instanceof RedisError ? error : new CommunicationError(error.message, { cause: error });
+    let waiter: Waiter | undefined;
+    while ((waiter = this.#waiters.shift()) !== undefined) {
+      if (waiter.done) continue;
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      if (error instanceof CommunicationError && error.code === 'ERR_CLIENT_CLOSED') waiter.resolve(null);
+      else waiter.reject(this.#error);
+    }
+    for (const listener of this.#closeListeners.splice(0)) listener(this.#error);
+  }
+}

@@ -1,0 +1,75 @@
+import type { CommandArg } from './resp/types.js';
+
+/**
+ * What the dispatcher must know about a command before sending it: whether it may
+ * run on the shared multiplexed connection, needs an exclusive one, or only works
+ * on a taken connection. Decided from the command name alone (plus BLOCK for XREAD).
+ */
+
+/** Transaction commands: only on a `Connection` (their state lives on one socket). */
+const TRANSACTION = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
+
+/** Commands that switch a connection into push mode: only on a `PushConnection`. */
+const PUSH = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'monitor']);
+
+/**
+ * Commands that change per-connection state others on a shared socket rely on.
+ * SELECT would move every other caller to another database; use `modify({ database })`.
+ */
+const CONNECTION_STATE = new Set(['select', 'hello', 'reset', 'quit', 'client|reply']);
+
+/** Commands that may block the connection until data arrives; the index of their timeout argument from the end. */
+const BLOCKING_LAST_ARG_TIMEOUT = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax']);
+const BLOCKING_FIRST_ARG_TIMEOUT = new Set(['blmpop', 'bzmpop']);
+const BLOCKING_OTHER = new Set(['wait', 'waitaof']);
+
+/** Lower-cases a command name given as string or bytes without allocating for the common lower-case string. */
+export function commandName(arg: CommandArg): string {
+  if (typeof arg === 'string') {
+    return arg.toLowerCase();
+  }
+  if (typeof arg === 'number' || typeof arg === 'bigint') return String(arg);
+  return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString('latin1').toLowerCase();
+}
+
+export function isTransactionCommand(name: string): boolean {
+  return TRANSACTION.has(name);
+}
+
+export function isPushCommand(name: string): boolean {
+  return PUSH.has(name);
+}
+
+export function isConnectionStateCommand(name: string, args: readonly CommandArg[]): boolean {
+  if (CONNECTION_STATE.has(name)) return true;
+  return name === 'client' && args.length > 1 && commandName(args[1]) === 'reply';
+}
+
+/**
+ * `undefined` when the command does not block; otherwise how long the server may hold
+ * it in milliseconds (`0` = forever), used to stretch `socketTimeout` for it.
+ */
+export function blockingTimeoutMs(name: string, args: readonly CommandArg[]): number | undefined {
+  if (BLOCKING_LAST_ARG_TIMEOUT.has(name)) return secondsArg(args[args.length - 1]);
+  if (BLOCKING_FIRST_ARG_TIMEOUT.has(name)) return secondsArg(args[1]);
+  if (name === 'wait' || name === 'waitaof') return millisArg(args[args.length - 1]);
+  if (BLOCKING_OTHER.has(name)) return 0;
+  if (name === 'xread' || name === 'xreadgroup') {
+    for (let i = 1; i < args.length - 1; i++) {
+      const a = args[i];
+      if ((typeof a === 'string' ? a.length === 5 : true) && commandName(a) === 'block') return millisArg(args[i + 1]);
+      if (typeof a === 'string' && a.length === 7 && a.toLowerCase() === 'streams') break;
+    }
+  }
+  return undefined;
+}
+
+function secondsArg(arg: CommandArg | undefined): number {
+  const n = Number(arg === undefined ? 0 : typeof arg === 'string' || typeof arg === 'number' || typeof arg === 'bigint' ? arg : commandName(arg));
+  return Number.isFinite(n) && n > 0 ? Math.ceil(n * 1000) : 0;
+}
+
+function millisArg(arg: CommandArg | undefined): number {
+  const n = Number(arg === undefined ? 0 : typeof arg === 'string' || typeof arg === 'number' || typeof arg === 'bigint' ? arg : commandName(arg));
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}

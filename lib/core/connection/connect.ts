@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Address, ResolvedOptions } from '../options.js';
+import { formatAddress } from '../options.js';
+import { CommunicationError, RedisError, ReplyError } from '../errors.js';
+import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { openSocket, type SocketSettings } from './open-socket.js';
+import { RedisConnection } from './redis-connection.js';
+import { pendingBatch } from './pending.js';
+import type { Secret } from '../secret.js';
+
+const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
+
+/** Everything needed to open and set up one connection. */
+export type ConnectConfig = SocketSettings &
+  Pick<ResolvedOptions, 'username' | 'clientName' | 'respVersion' | 'connectRetry' | 'cutoffSize' | 'encoder' | 'maxBulkLength' | 'socketTimeout'> & {
+    readonly password: Secret | undefined;
+    readonly database: number;
+  };
+
+/**
+ * Opens a connection and runs the handshake (HELLO / AUTH / CLIENT SETNAME / SELECT),
+ * retrying I/O failures `connectRetry` times with exponential backoff and full jitter.
+ * A server refusal (wrong password, unknown database) is not retried: it would fail again.
+ */
+export async function connect(address: Address, config: ConnectConfig): Promise<RedisConnection> {
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt <= config.connectRetry; attempt++) {
+    if (attempt > 0) await sleep(backoffMs(attempt));
+    try {
+      const socket = await openSocket(address, config);
+      const connection = new RedisConnection(socket, address, config);
+      // connectTimeout bounds the handshake too: a server that accepts but never answers
+      // is as unreachable as one that never accepts.
+      const timer =
+        config.connectTimeout === undefined
+          ? undefined
+          : setTimeout(() => {
+              connection.destroy(new CommunicationError(`Handshake with ${formatAddress(address)} timed out after ${config.connectTimeout} ms`, { code: 'ERR_CONNECT_TIMEOUT' }), false);
+            }, config.connectTimeout);
+      try {
+        await handshake(connection, config);
+      } catch (err) {
+        connection.destroy(err as Error, false);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+      return connection;
+    } catch (err) {
+      if (err instanceof ReplyError) throw err;
+      lastError = err as Error;
+    }
+  }
+  const attempts = config.connectRetry + 1;
+  throw new CommunicationError(
+    `Could not connect to ${formatAddress(address)} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError?.message}`,
+    { cause: lastError, code: (lastError as RedisError | undefined)?.code ?? 'ERR_CONNECT' },
+  );
+}
+
+/** Exponential backoff from 50 ms up to 2 s, with full jitter so many clients do not reconnect in step. */
+export function backoffMs(attempt: number): number {
+  const ceiling = Math.min(2000, 50 * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+async function run(connection: RedisConnection, commands: CommandArg[][]): Promise<unknown[]> {
+  const { pendings, promise } = pendingBatch(commands, UTF8);
+  connection.sendMany(pendings);
+  const results = await promise;
+  const failure = results.find((r) => r instanceof Error);
+  if (failure) throw failure;
+  return results;
+}
+
+async function handshake(connection: RedisConnection, config: ConnectConfig): Promise<void> {
+  const password = config.password?.reveal();
+  const commands: CommandArg[][] = [];
+  let helloSent = false;
+  if (config.respVersion !== 2) {
+    const hello: CommandArg[] = ['HELLO', '3'];
+    if (password !== undefined) hello.push('AUTH', config.username ?? 'default', password);
+    if (config.clientName !== undefined) hello.push('SETNAME', config.clientName);
+    try {
+      await run(connection, [hello]);
+      connection.protocol = 3;
+      helloSent = true;
+    } catch (err) {
+      // Only an old server (no HELLO, or no RESP3) may fall back; a wrong password must not.
+      const code = err instanceof ReplyError ? err.code : '';
+      const unsupported = code === 'NOPROTO' || (code === 'ERR' && /unknown command/i.test((err as Error).message));
+      if (config.respVersion === 3 || !unsupported) throw err;
+    }
+  }
+  if (!helloSent) {
+    if (password !== undefined) commands.push(config.username !== undefined ? ['AUTH', config.username, password] : ['AUTH', password]);
+    if (config.clientName !== undefined) commands.push(['CLIENT', 'SETNAME', config.clientName]);
+  }
+  if (config.database !== 0) commands.push(['SELECT', config.database]);
+  if (commands.length > 0) await run(connection, commands);
+  connection.database = config.database;
+}

@@ -1,0 +1,65 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Address, ResolvedOptions } from '../options.js';
+import { formatAddress } from '../options.js';
+import { CommunicationError } from '../errors.js';
+
+/** Transport settings a socket needs; a subset of the resolved options so cluster nodes can override TLS names. */
+export type SocketSettings = Pick<
+  ResolvedOptions,
+  'socketFactory' | 'connectTimeout' | 'tcpKeepalive' | 'tcpNodelay' | 'tls'
+>;
+
+/**
+ * Opens a TCP, TLS or unix socket and resolves once it is connected (TLS: once the
+ * handshake verified the certificate). Transport only: knows nothing of RESP.
+ */
+export function openSocket(address: Address, settings: SocketSettings): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    let socket: net.Socket;
+    const isUnix = typeof address === 'string';
+    const where = formatAddress(address);
+    if (isUnix) {
+      socket = net.connect({ path: address });
+    } else if (settings.socketFactory === 'ssl') {
+      const [host, port] = address;
+      const options: tls.ConnectionOptions = { ...settings.tls, host, port };
+      // SNI must not carry an IP address (RFC 6066); node warns and servers may reject it.
+      if (options.servername === undefined && net.isIP(host) === 0) options.servername = host;
+      socket = tls.connect(options);
+    } else {
+      const [host, port] = address;
+      socket = net.connect({ host, port });
+    }
+
+    let timer: NodeJS.Timeout | undefined;
+    const connectEvent = socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect';
+    const cleanup = () => {
+      if (timer) clearTimeout(timer);
+      socket.removeListener('error', onError);
+      socket.removeListener(connectEvent, onConnect);
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      socket.destroy();
+      reject(new CommunicationError(`Could not connect to ${where}: ${err.message}`, { cause: err, code: 'ERR_CONNECT' }));
+    };
+    const onConnect = () => {
+      cleanup();
+      if (!isUnix) {
+        socket.setNoDelay(settings.tcpNodelay);
+        if (settings.tcpKeepalive !== false) socket.setKeepAlive(true, settings.tcpKeepalive);
+      }
+      resolve(socket);
+    };
+    socket.once('error', onError);
+    socket.once(connectEvent, onConnect);
+    if (settings.connectTimeout !== undefined) {
+      timer = setTimeout(() => {
+        cleanup();
+        socket.destroy();
+        reject(new CommunicationError(`Connecting to ${where} timed out after ${settings.connectTimeout} ms`, { code: 'ERR_CONNECT_TIMEOUT' }));
+      }, settings.connectTimeout);
+    }
+  });
+}

@@ -1,0 +1,261 @@
+import type { Socket } from 'node:net';
+import { RespDecoder } from '../resp/decoder.js';
+import { CommandEncoder } from '../resp/encoder.js';
+import type { DecodeSettings, DecoderHandlers } from '../resp/types.js';
+import { CommunicationError, ProtocolError, RedisError } from '../errors.js';
+import type { Address } from '../options.js';
+import { formatAddress } from '../options.js';
+import { Fifo } from './fifo.js';
+import type { Pending } from './pending.js';
+
+export interface ConnectionSettings {
+  readonly cutoffSize: number;
+  readonly encoder: BufferEncoding;
+  readonly maxBulkLength: number;
+  readonly socketTimeout: number | undefined;
+}
+
+/** Settings used to decode frames nobody asked for (push frames, or a reply with no caller). */
+const RAW: DecodeSettings = { decoder: null, attributes: false };
+
+/** How long `close()` waits for replies to calls already written before failing them. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * One socket speaking RESP: a write queue (`unsent`), replies matched first-in, first-out
+ * against `inflight`, push frames routed to `onPush`. Commands issued in the same
+ * event-loop turn leave in one write (automatic pipelining).
+ *
+ * A failure of any kind (socket error, close, bad bytes, socket timeout) discards the
+ * connection: calls already written fail (a write may have happened, so they are never
+ * re-sent), calls not yet written are handed to `onClose` for the owner to send elsewhere.
+ */
+export class RedisConnection implements DecoderHandlers {
+  readonly where: string;
+  /** The protocol the handshake settled on. */
+  protocol: 2 | 3 = 2;
+  /** Database the connection is on (tracked by the handshake and by exclusive users' SELECTs). */
+  database = 0;
+  /** Every frame is a message (a subscribed connection); calls resolve when written. */
+  pushMode = false;
+  /** Receives push frames (and, in push mode, every frame). */
+  pushListener: ((value: unknown) => void) | null = null;
+  /** How push frames are decoded; Buffers by default so listeners can decode per message. */
+  pushDecode: DecodeSettings = RAW;
+  /** Called once when the connection is discarded, with the calls that were never written. */
+  onClose: ((error: Error, unsent: Pending[]) => void) | null = null;
+
+  private readonly unsent = new Fifo<Pending>();
+  private readonly inflight = new Fifo<Pending>();
+  private readonly decoder: RespDecoder;
+  private readonly encoder: CommandEncoder;
+  private flushScheduled = false;
+  private waitingDrain = false;
+  private timer: NodeJS.Timeout | null = null;
+  private closedWith: Error | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private readonly flushBound = () => this.flush();
+
+  constructor(
+    readonly socket: Socket,
+    readonly address: Address,
+    private readonly settings: ConnectionSettings,
+  ) {
+    this.where = formatAddress(address);
+    this.decoder = new RespDecoder(this, { maxBulkLength: settings.maxBulkLength });
+    this.encoder = new CommandEncoder({ cutoffSize: settings.cutoffSize, encoding: settings.encoder });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.destroy(new CommunicationError(`Connection to ${this.where} failed: ${err.message}`, { cause: err })));
+    socket.on('close', () => this.destroy(new CommunicationError(`Connection to ${this.where} closed`, { code: 'ERR_CONNECTION_CLOSED' })));
+    socket.on('drain', () => {
+      if (this.waitingDrain) {
+        this.waitingDrain = false;
+        this.flush();
+      }
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  /** Calls written and still waiting for a reply. */
+  get inflightCount(): number {
+    return this.inflight.length;
+  }
+
+  get idle(): boolean {
+    return this.inflight.length === 0 && this.unsent.length === 0;
+  }
+
+  /** Queues a command; it is written with everything else queued in this turn. */
+  send(pending: Pending): void {
+    if (this.closedWith !== null) {
+      pending.fail(this.closedWith);
+      return;
+    }
+    this.unsent.push(pending);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushBound);
+    }
+  }
+
+  sendMany(pendings: readonly Pending[]): void {
+    for (let i = 0; i < pendings.length; i++) this.send(pendings[i]);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closedWith !== null || this.unsent.length === 0) return;
+    if (this.socket.writableNeedDrain) {
+      // Explicit backpressure: keep calls unsent (still safe to re-route) until the socket drains.
+      this.waitingDrain = true;
+      return;
+    }
+    const timeout = this.settings.socketTimeout;
+    const now = timeout === undefined ? 0 : Date.now();
+    const wasIdle = this.inflight.length === 0;
+    const written: Pending[] | null = this.pushMode ? [] : null;
+    let p: Pending | undefined;
+    while ((p = this.unsent.shift()) !== undefined) {
+      this.encoder.push(p.args);
+      if (written !== null) written.push(p);
+      else {
+        if (timeout !== undefined) p.deadline = now + timeout + p.blockMs;
+        this.inflight.push(p);
+      }
+    }
+    const chunks = this.encoder.take();
+    if (chunks.length === 1) this.socket.write(chunks[0]);
+    else {
+      this.socket.cork();
+      for (let i = 0; i < chunks.length; i++) this.socket.write(chunks[i]);
+      this.socket.uncork();
+    }
+    if (written !== null) for (const w of written) w.settle(null);
+    if (timeout !== undefined && wasIdle && this.timer === null && this.inflight.length > 0) this.armTimer(now);
+  }
+
+  private armTimer(now: number): void {
+    const head = this.inflight.peek();
+    if (head === undefined) {
+      this.timer = null;
+      return;
+    }
+    this.timer = setTimeout(() => this.checkTimeout(), Math.max(1, head.deadline - now));
+    this.timer.unref();
+  }
+
+  private checkTimeout(): void {
+    this.timer = null;
+    const head = this.inflight.peek();
+    if (head === undefined || this.closedWith !== null) return;
+    const now = Date.now();
+    if (head.deadline <= now) {
+      this.destroy(new CommunicationError(`Timed out after ${this.settings.socketTimeout} ms waiting for a reply from ${this.where}`, { code: 'ERR_SOCKET_TIMEOUT' }));
+    } else {
+      this.armTimer(now);
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.feed(chunk);
+    } catch (err) {
+      const error = err instanceof RedisError ? err : new ProtocolError(`Could not decode a reply from ${this.where}: ${(err as Error).message}`);
+      this.destroy(error);
+    }
+  }
+
+  // --- DecoderHandlers (called synchronously from decoder.feed) ---
+
+  replySettings(): DecodeSettings {
+    if (this.pushMode) return this.pushDecode;
+    return this.inflight.peek()?.settings ?? RAW;
+  }
+
+  pushSettings(): DecodeSettings {
+    return this.pushDecode;
+  }
+
+  onReply(value: unknown): void {
+    if (this.pushMode) {
+      this.pushListener?.(value);
+      return;
+    }
+    const p = this.inflight.shift();
+    if (p === undefined) {
+      throw new ProtocolError(`${this.where} sent a reply nobody asked for`);
+    }
+    p.settle(value);
+    if (this.inflight.length === 0) this.becameIdle();
+  }
+
+  onPush(value: unknown): void {
+    this.pushListener?.(value);
+  }
+
+  private becameIdle(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.unsent.length === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves once nothing is queued or waiting for a reply. */
+  whenIdle(): Promise<void> {
+    if (this.idle || this.closedWith !== null) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Graceful close: writes what is queued, waits (up to a grace period) for the replies,
+   * then closes. Calls still unanswered then fail with a CommunicationError.
+   */
+  async end(): Promise<void> {
+    if (this.closedWith !== null) return;
+    if (!this.idle) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.whenIdle(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.destroy(new CommunicationError(`Connection to ${this.where} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }), false);
+  }
+
+  /**
+   * Discards the connection: calls written fail with `error`; calls not yet written go to
+   * `onClose` (or fail too when nobody takes them).
+   */
+  destroy(error: Error, handOver = true): void {
+    if (this.closedWith !== null) return;
+    this.closedWith = error;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.socket.destroy();
+    const inflight = this.inflight.drain();
+    for (const p of inflight) p.fail(error);
+    const unsent = this.unsent.drain();
+    const onClose = this.onClose;
+    this.onClose = null;
+    if (onClose !== null && handOver) onClose(error, unsent);
+    else {
+      for (const p of unsent) p.fail(error);
+      onClose?.(error, []);
+    }
+    for (const w of this.idleWaiters) w();
+    this.idleWaiters = [];
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * `nestjs-justredis/core`: the client alone. Loads no `@nestjs/*` and no `rxjs`.
+ */
+export { Redis, type RedisConstructor, type ConnectionOptions, type RedisEvent } from './redis.js';
+export { Connection } from './client/connection.js';
+export { PushConnection, type NextMessageOptions } from './client/push-connection.js';
+export {
+  RedisError,
+  ReplyError,
+  PipelinedExceptions,
+  CommunicationError,
+  ConnectionPoolError,
+  ProtocolError,
+} from './errors.js';
+export type { Address, CallOptions, CallSettings, RedisOptions, PoolFactory, SocketFactory, RespVersion } from './options.js';
+export { RedisValue, type CommandArg, type ReplyDecoder, type RespTypeName } from './resp/types.js';
+export type { EndpointInfo } from './router.js';
+export { parseRedisUrl } from './url.js';

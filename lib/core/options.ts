@@ -1,0 +1,304 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { ReplyDecoder } from './resp/types.js';
+import { Secret } from './secret.js';
+
+/** `[host, port]` for TCP/TLS, or a unix socket path. */
+export type Address = readonly [host: string, port: number] | string;
+
+export type PoolFactory = 'auto' | 'cluster' | 'pool' | 'sentinel';
+export type SocketFactory = 'tcp' | 'unix' | 'ssl';
+export type RespVersion = -1 | 2 | 3;
+
+/** Settings a `modify()` view, a `connection()` or a single call may change. */
+export interface CallSettings {
+  /** How reply strings are decoded: `null` keeps Buffers, `'utf8'` (or any Buffer encoding) gives strings. */
+  decoder?: ReplyDecoder;
+  /** Wrap every reply value in `RedisValue` with its RESP type and RESP3 attributes. */
+  attributes?: boolean;
+  /** Database number; each database gets its own shared connection. */
+  database?: number;
+}
+
+/** Trailing options object accepted by `call()`. */
+export interface CallOptions extends CallSettings {
+  /** `'masters'` runs the call on every master; `[host, port]` or `'host:port'` names one server. */
+  endpoint?: 'masters' | Address;
+}
+
+/** Options of the `Redis` constructor, `Redis.fromUrl` query parameters and the Nest module. Durations are milliseconds. */
+export interface RedisOptions<C = unknown> extends CallSettings {
+  poolFactory?: PoolFactory;
+  /** Server address: `[host, port]` (default `['localhost', 6379]`) or a unix socket path. */
+  address?: Address;
+  /** Seed addresses for a cluster or the sentinels; the first reachable one is used. */
+  addresses?: readonly Address[];
+  username?: string;
+  password?: string;
+  clientName?: string;
+  /** 2 (default), 3, or -1 to negotiate the highest the server supports. */
+  respVersion?: RespVersion;
+  socketFactory?: SocketFactory;
+  /** Extra connection attempts after the first fails (default 2), with exponential backoff and jitter. */
+  connectRetry?: number;
+  /** Bound on exclusive connections per server (default unlimited). Shared multiplexed connections are not counted. */
+  maxConnections?: number;
+  /** How long `connection()` waits for a free connection when `maxConnections` is reached (default forever). */
+  waitTimeout?: number;
+  /** Small pieces are coalesced up to this many bytes per write; larger Buffers are written without copying (default 6000). */
+  cutoffSize?: number;
+  customCommandClass?: new (base: any) => C;
+  /** Encoding for string arguments (default 'utf8'). */
+  encoder?: BufferEncoding;
+  connectTimeout?: number;
+  /** Longest wait for a reply before the connection is discarded and its calls fail (default none). */
+  socketTimeout?: number;
+  /** TCP keepalive initial delay in ms, `true` for the OS default, `false`/0 off (default off). */
+  tcpKeepalive?: number | boolean;
+  tcpNodelay?: boolean;
+  tls?: TlsConnectionOptions;
+  sslCafile?: string;
+  sslCertfile?: string;
+  sslKeyfile?: string;
+  /** Largest bulk string accepted from the server (default 512 MiB, Redis's own limit). */
+  maxBulkLength?: number;
+  /** Sentinel: the monitored master's name. */
+  sentinelMaster?: string;
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+  /** Cluster/sentinel: where read-only commands go (default 'master'). */
+  readFrom?: 'master' | 'replica';
+  /** Cluster: rewrites announced addresses, `{ 'announced:port': ['reachable', port] }` or a function. */
+  natMap?: Record<string, readonly [string, number]> | ((host: string, port: number) => readonly [string, number] | undefined);
+  /** Cluster: most MOVED/ASK redirections followed for one command (default 16). */
+  maxRedirections?: number;
+  /** Client-side caching with CLIENT TRACKING. */
+  clientSideCache?: boolean | { maxEntries?: number; ttl?: number };
+}
+
+/** Options after validation and defaults; shared by every layer below the facade. */
+export interface ResolvedOptions {
+  readonly poolFactory: PoolFactory;
+  readonly addresses: readonly Address[];
+  readonly username: string | undefined;
+  readonly password: Secret | undefined;
+  readonly clientName: string | undefined;
+  readonly respVersion: RespVersion;
+  readonly socketFactory: SocketFactory;
+  readonly connectRetry: number;
+  readonly maxConnections: number;
+  readonly waitTimeout: number | undefined;
+  readonly cutoffSize: number;
+  readonly encoder: BufferEncoding;
+  readonly decoder: ReplyDecoder;
+  readonly attributes: boolean;
+  readonly database: number;
+  readonly connectTimeout: number | undefined;
+  readonly socketTimeout: number | undefined;
+  readonly tcpKeepalive: number | false;
+  readonly tcpNodelay: boolean;
+  readonly tls: TlsConnectionOptions | undefined;
+  readonly maxBulkLength: number;
+  readonly sentinelMaster: string | undefined;
+  readonly sentinelUsername: string | undefined;
+  readonly sentinelPassword: Secret | undefined;
+  readonly readFrom: 'master' | 'replica';
+  readonly natMap: RedisOptions['natMap'];
+  readonly maxRedirections: number;
+  readonly clientSideCache: { maxEntries: number; ttl: number | undefined } | undefined;
+  readonly customCommandClass: (new (base: any) => unknown) | undefined;
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'poolFactory', 'address', 'addresses', 'username', 'password', 'clientName', 'respVersion', 'socketFactory',
+  'connectRetry', 'maxConnections', 'waitTimeout', 'cutoffSize', 'customCommandClass', 'encoder', 'decoder',
+  'attributes', 'database', 'connectTimeout', 'socketTimeout', 'tcpKeepalive', 'tcpNodelay', 'tls', 'sslCafile',
+  'sslCertfile', 'sslKeyfile', 'maxBulkLength', 'sentinelMaster', 'sentinelUsername', 'sentinelPassword',
+  'readFrom', 'natMap', 'maxRedirections', 'clientSideCache',
+]);
+
+export const DEFAULT_PORT = 6379;
+export const DEFAULT_SENTINEL_PORT = 26379;
+const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+
+function fail(name: string, expected: string, value: unknown): never {
+  // Never echo the value itself: it may be a credential.
+  throw new TypeError(`Option "${name}" must be ${expected}, got ${describeType(value)}`);
+}
+
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
+  return typeof value === 'object' ? `an object (${(value as object).constructor?.name ?? 'null prototype'})` : `a ${typeof value}`;
+}
+
+function optString(o: Record<string, unknown>, name: string): string | undefined {
+  const v = o[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') fail(name, 'a string', v);
+  return v;
+}
+
+function optBool(o: Record<string, unknown>, name: string, dflt: boolean): boolean {
+  const v = o[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') fail(name, 'a boolean', v);
+  return v;
+}
+
+function optInt(o: Record<string, unknown>, name: string, min: number, dflt: number | undefined): number | undefined {
+  const v = o[name];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || Number.isNaN(v)) fail(name, 'a number', v);
+  if (!Number.isInteger(v) && v !== Infinity) throw new RangeError(`Option "${name}" must be an integer, got ${v}`);
+  if (v < min) throw new RangeError(`Option "${name}" must be >= ${min}, got ${v}`);
+  return v;
+}
+
+export function validateDecoder(value: unknown, name = 'decoder'): ReplyDecoder {
+  if (value === null) return null;
+  if (typeof value !== 'string' || !Buffer.isEncoding(value)) fail(name, 'null or a Buffer encoding name', value);
+  return value as BufferEncoding;
+}
+
+export function validateAddress(value: unknown, name: string): Address {
+  if (typeof value === 'string') {
+    if (value.length === 0) throw new RangeError(`Option "${name}" must not be empty`);
+    return value;
+  }
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string') {
+    const port = value[1];
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(`Option "${name}" must have a port between 0 and 65535`);
+    }
+    return [value[0], port] as const;
+  }
+  return fail(name, '[host, port] or a unix socket path', value);
+}
+
+/** Validates the per-call / view settings; returns only the keys that were given. */
+export function validateCallSettings(o: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): CallOptions {
+  for (const key of Object.keys(o)) {
+    if (!allowed.has(key)) throw new TypeError(`Unknown ${where} option "${key}"`);
+  }
+  const out: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {};
+  if (o.decoder !== undefined) out.decoder = validateDecoder(o.decoder);
+  if (o.attributes !== undefined) out.attributes = optBool(o, 'attributes', false);
+  if (o.database !== undefined) out.database = optInt(o, 'database', 0, 0);
+  if (o.endpoint !== undefined) {
+    out.endpoint = o.endpoint === 'masters' ? 'masters' : validateAddress(o.endpoint, 'endpoint');
+  }
+  return out;
+}
+
+/** Validates user options and fills in defaults. Throws TypeError/RangeError; never echoes secrets. */
+export function resolveOptions(input: RedisOptions<any> = {}): ResolvedOptions {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) fail('options', 'an object', input);
+  const o = input as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN_OPTIONS.has(key) && o[key] !== undefined) throw new TypeError(`Unknown option "${key}"`);
+  }
+
+  const poolFactory = (o.poolFactory ?? 'auto') as PoolFactory;
+  if (!['auto', 'cluster', 'pool', 'sentinel'].includes(poolFactory)) fail('poolFactory', "'auto', 'cluster', 'pool' or 'sentinel'", o.poolFactory);
+  const respVersion = (o.respVersion ?? 2) as RespVersion;
+  if (respVersion !== 2 && respVersion !== 3 && respVersion !== -1) throw new RangeError('Option "respVersion" must be -1, 2 or 3');
+
+  let addresses: Address[];
+  if (o.addresses !== undefined) {
+    if (!Array.isArray(o.addresses) || o.addresses.length === 0) fail('addresses', 'a non-empty array', o.addresses);
+    addresses = (o.addresses as unknown[]).map((a, i) => validateAddress(a, `addresses[${i}]`));
+    if (o.address !== undefined) addresses.unshift(validateAddress(o.address, 'address'));
+  } else if (o.address !== undefined) {
+    addresses = [validateAddress(o.address, 'address')];
+  } else {
+    const defaultPort = poolFactory === 'sentinel' ? DEFAULT_SENTINEL_PORT : DEFAULT_PORT;
+    addresses = [o.socketFactory === 'unix' ? '/tmp/redis.sock' : ['localhost', defaultPort]];
+  }
+
+  let socketFactory = o.socketFactory as SocketFactory | undefined;
+  if (socketFactory !== undefined && !['tcp', 'unix', 'ssl'].includes(socketFactory)) fail('socketFactory', "'tcp', 'unix' or 'ssl'", socketFactory);
+  if (socketFactory === undefined) {
+    socketFactory = typeof addresses[0] === 'string' ? 'unix' : o.tls || o.sslCafile || o.sslCertfile ? 'ssl' : 'tcp';
+  }
+
+  let tls: TlsConnectionOptions | undefined;
+  if (o.tls !== undefined) {
+    if (o.tls === null || typeof o.tls !== 'object') fail('tls', 'an object (tls.ConnectionOptions)', o.tls);
+    tls = { ...(o.tls as TlsConnectionOptions) };
+  }
+  const caFile = optString(o, 'sslCafile');
+  const certFile = optString(o, 'sslCertfile');
+  const keyFile = optString(o, 'sslKeyfile');
+  if (caFile || certFile || keyFile) {
+    tls = { ...tls };
+    if (caFile) tls.ca = readFileSync(caFile);
+    if (certFile) tls.cert = readFileSync(certFile);
+    if (keyFile) tls.key = readFileSync(keyFile);
+  }
+  if (socketFactory === 'ssl') tls ??= {};
+
+  const password = optString(o, 'password');
+  const sentinelPassword = optString(o, 'sentinelPassword');
+  const keepalive = o.tcpKeepalive;
+  let tcpKeepalive: number | false = false;
+  if (keepalive === true) tcpKeepalive = 0;
+  else if (keepalive !== undefined && keepalive !== false) tcpKeepalive = optInt(o, 'tcpKeepalive', 0, 0)!;
+
+  let clientSideCache: ResolvedOptions['clientSideCache'];
+  if (o.clientSideCache === true) clientSideCache = { maxEntries: 10_000, ttl: undefined };
+  else if (o.clientSideCache && typeof o.clientSideCache === 'object') {
+    const c = o.clientSideCache as Record<string, unknown>;
+    clientSideCache = { maxEntries: optInt(c, 'maxEntries', 1, 10_000)!, ttl: optInt(c, 'ttl', 1, undefined) };
+  } else if (o.clientSideCache !== undefined && o.clientSideCache !== false) fail('clientSideCache', 'a boolean or { maxEntries, ttl }', o.clientSideCache);
+
+  const readFrom = (o.readFrom ?? 'master') as 'master' | 'replica';
+  if (readFrom !== 'master' && readFrom !== 'replica') fail('readFrom', "'master' or 'replica'", o.readFrom);
+  if (o.natMap !== undefined && (o.natMap === null || (typeof o.natMap !== 'object' && typeof o.natMap !== 'function'))) {
+    fail('natMap', 'an object or a function', o.natMap);
+  }
+  if (o.customCommandClass !== undefined && typeof o.customCommandClass !== 'function') fail('customCommandClass', 'a class', o.customCommandClass);
+  const encoder = (o.encoder ?? 'utf8') as BufferEncoding;
+  if (typeof encoder !== 'string' || !Buffer.isEncoding(encoder)) fail('encoder', 'a Buffer encoding name', o.encoder);
+
+  return {
+    poolFactory,
+    addresses,
+    username: optString(o, 'username'),
+    password: password === undefined ? undefined : new Secret(password),
+    clientName: optString(o, 'clientName'),
+    respVersion,
+    socketFactory,
+    connectRetry: optInt(o, 'connectRetry', 0, 2)!,
+    maxConnections: optInt(o, 'maxConnections', 1, Infinity)!,
+    waitTimeout: optInt(o, 'waitTimeout', 0, undefined),
+    cutoffSize: optInt(o, 'cutoffSize', 0, 6000)!,
+    encoder,
+    decoder: o.decoder === undefined ? null : validateDecoder(o.decoder),
+    attributes: optBool(o, 'attributes', false),
+    database: optInt(o, 'database', 0, 0)!,
+    connectTimeout: optInt(o, 'connectTimeout', 1, undefined),
+    socketTimeout: optInt(o, 'socketTimeout', 1, undefined),
+    tcpKeepalive,
+    tcpNodelay: optBool(o, 'tcpNodelay', true),
+    tls,
+    maxBulkLength: optInt(o, 'maxBulkLength', 1, DEFAULT_MAX_BULK)!,
+    sentinelMaster: optString(o, 'sentinelMaster'),
+    sentinelUsername: optString(o, 'sentinelUsername'),
+    sentinelPassword: sentinelPassword === undefined ? undefined : new Secret(sentinelPassword),
+    readFrom,
+    natMap: o.natMap as RedisOptions['natMap'],
+    maxRedirections: optInt(o, 'maxRedirections', 0, 16)!,
+    clientSideCache,
+    customCommandClass: o.customCommandClass as ResolvedOptions['customCommandClass'],
+  };
+}
+
+/** `host:port` or the socket path, for messages and endpoint keys. */
+export function formatAddress(address: Address): string {
+  if (typeof address === 'string') return address;
+  const [host, port] = address;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,249 @@
+import type { EventEmitter } from 'node:events';
+import type { Address } from '../options.js';
+import { formatAddress } from '../options.js';
+import { CommunicationError, ConnectionPoolError } from '../errors.js';
+import { connect, type ConnectConfig } from '../connection/connect.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import type { Pending } from '../connection/pending.js';
+import { Fifo } from '../connection/fifo.js';
+
+/** A multiplexed connection for one database, plus calls waiting for it to connect. */
+interface SharedSlot {
+  readonly database: number;
+  connection: RedisConnection | null;
+  connecting: boolean;
+  readonly waiting: Pending[];
+  /** Set after a lost connection, so the next successful connect is reported as a recovery. */
+  lost: boolean;
+}
+
+interface Waiter {
+  resolve(connection: RedisConnection): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  /** Gave up (waitTimeout); left in the queue and skipped when reached. */
+  done: boolean;
+}
+
+/**
+ * Every connection to one server: one shared, multiplexed connection per database for
+ * `call`/`pipeline` (opened on first use, reopened on the next call after a loss), and a
+ * pool of exclusive connections for `connection()`, transactions and blocking commands,
+ * bounded by `maxConnections` with `waitTimeout`.
+ */
+export class ServerPool {
+  readonly key: string;
+  private readonly shared = new Map<number, SharedSlot>();
+  private readonly idle: RedisConnection[] = [];
+  private readonly waiters = new Fifo<Waiter>();
+  private exclusiveCount = 0;
+  private closed = false;
+  /** Everything open, exclusive or shared, so `close()` reaches all of it. */
+  private readonly open = new Set<RedisConnection>();
+
+  constructor(
+    readonly address: Address,
+    private readonly config: ConnectConfig,
+    private readonly limits: { maxConnections: number; waitTimeout: number | undefined },
+    private readonly events: EventEmitter | null,
+    /** Called on every new connection before use (e.g. READONLY on cluster replicas, CLIENT TRACKING). */
+    private readonly prepare: ((connection: RedisConnection) => Promise<void>) | null = null,
+  ) {
+    this.key = formatAddress(address);
+  }
+
+  /** The database connections of this pool start on (and exclusive ones return to). */
+  get database(): number {
+    return this.config.database;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends on the shared connection of `database`, connecting first if needed. */
+  send(pending: Pending, database: number): void {
+    const slot = this.shared.get(database);
+    const connection = slot?.connection;
+    if (connection != null) {
+      connection.send(pending);
+      return;
+    }
+    this.enqueue(slot ?? this.newSlot(database), pending);
+  }
+
+  sendMany(pendings: readonly Pending[], database: number): void {
+    for (let i = 0; i < pendings.length; i++) this.send(pendings[i], database);
+  }
+
+  private newSlot(database: number): SharedSlot {
+    const slot: SharedSlot = { database, connection: null, connecting: false, waiting: [], lost: false };
+    this.shared.set(database, slot);
+    return slot;
+  }
+
+  private enqueue(slot: SharedSlot, pending: Pending): void {
+    if (this.closed) {
+      pending.fail(new ConnectionPoolError(`The client is closed`, 'ERR_CLIENT_CLOSED'));
+      return;
+    }
+    slot.waiting.push(pending);
+    if (!slot.connecting) void this.openShared(slot);
+  }
+
+  private async openShared(slot: SharedSlot): Promise<void> {
+    slot.connecting = true;
+    let connection: RedisConnection;
+    try {
+      connection = await this.newConnection(slot.database);
+    } catch (err) {
+      slot.connecting = false;
+      const waiting = slot.waiting.splice(0);
+      for (const p of waiting) p.fail(err as Error);
+      return;
+    }
+    slot.connecting = false;
+    if (this.closed) {
+      connection.destroy(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'), false);
+      for (const p of slot.waiting.splice(0)) p.fail(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
+      return;
+    }
+    slot.connection = connection;
+    if (slot.lost) {
+      slot.lost = false;
+      this.events?.emit('reconnect', { address: this.key });
+    }
+    connection.onClose = (error, unsent) => {
+      this.open.delete(connection);
+      if (slot.connection === connection) slot.connection = null;
+      if (this.closed) {
+        for (const p of unsent) p.fail(error);
+        return;
+      }
+      slot.lost = true;
+      this.events?.emit('disconnect', { address: this.key, error });
+      // Calls never written are safe to send again; anything written already failed above.
+      if (unsent.length > 0) for (const p of unsent) this.enqueue(slot, p);
+    };
+    const waiting = slot.waiting.splice(0);
+    for (const p of waiting) connection.send(p);
+  }
+
+  private async newConnection(database: number): Promise<RedisConnection> {
+    const connection = await connect(this.address, database === this.config.database ? this.config : { ...this.config, database });
+    if (this.prepare !== null) {
+      try {
+        await this.prepare(connection);
+      } catch (err) {
+        connection.destroy(err as Error, false);
+        throw err;
+      }
+    }
+    this.open.add(connection);
+    return connection;
+  }
+
+  /** Takes an exclusive connection (on the pool's default database). */
+  acquire(): Promise<RedisConnection> {
+    if (this.closed) return Promise.reject(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
+    let connection: RedisConnection | undefined;
+    while ((connection = this.idle.pop()) !== undefined) {
+      if (!connection.closed) {
+        connection.onClose = null;
+        return Promise.resolve(connection);
+      }
+    }
+    if (this.exclusiveCount < this.limits.maxConnections) return this.createExclusive();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined, done: false };
+      if (this.limits.waitTimeout !== undefined) {
+        waiter.timer = setTimeout(() => {
+          waiter.done = true;
+          reject(new ConnectionPoolError(`No connection to ${this.key} became free within ${this.limits.waitTimeout} ms (maxConnections ${this.limits.maxConnections})`, 'ERR_POOL_TIMEOUT'));
+        }, this.limits.waitTimeout);
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  private async createExclusive(): Promise<RedisConnection> {
+    this.exclusiveCount++;
+    try {
+      return await this.newConnection(this.config.database);
+    } catch (err) {
+      this.exclusiveCount--;
+      this.wakeWaiter();
+      throw err;
+    }
+  }
+
+  /** Returns an exclusive connection in a clean state (the caller reset it), or drops a broken one. */
+  release(connection: RedisConnection): void {
+    if (connection.closed || this.closed || !connection.idle) {
+      this.discard(connection);
+      return;
+    }
+    const waiter = this.nextWaiter();
+    if (waiter !== undefined) {
+      waiter.resolve(connection);
+      return;
+    }
+    connection.onClose = () => this.forgetIdle(connection);
+    this.idle.push(connection);
+  }
+
+  /** Drops an exclusive connection for good (broken, or in an unknown state). */
+  discard(connection: RedisConnection): void {
+    connection.onClose = null;
+    connection.destroy(new CommunicationError(`Connection to ${this.key} was discarded`, { code: 'ERR_DISCARDED' }), false);
+    this.open.delete(connection);
+    this.exclusiveCount--;
+    this.wakeWaiter();
+  }
+
+  private forgetIdle(connection: RedisConnection): void {
+    const i = this.idle.indexOf(connection);
+    if (i !== -1) this.idle.splice(i, 1);
+    this.open.delete(connection);
+    this.exclusiveCount--;
+    this.wakeWaiter();
+  }
+
+  /** The oldest waiter still waiting, its timer stopped. */
+  private nextWaiter(): Waiter | undefined {
+    let waiter: Waiter | undefined;
+    while ((waiter = this.waiters.shift()) !== undefined) {
+      if (waiter.done) continue;
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      return waiter;
+    }
+    return undefined;
+  }
+
+  private wakeWaiter(): void {
+    if (this.closed || this.exclusiveCount >= this.limits.maxConnections) return;
+    const waiter = this.nextWaiter();
+    if (waiter !== undefined) this.createExclusive().then(waiter.resolve, waiter.reject);
+  }
+
+  /** Closes everything: shared connections after their replies arrive, exclusive ones at once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closedError = new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
+    let waiter: Waiter | undefined;
+    while ((waiter = this.nextWaiter()) !== undefined) waiter.reject(closedError);
+    const ends: Promise<void>[] = [];
+    for (const slot of this.shared.values()) {
+      for (const p of slot.waiting.splice(0)) p.fail(closedError);
+      if (slot.connection !== null) ends.push(slot.connection.end());
+    }
+    await Promise.all(ends);
+    for (const connection of this.open) {
+      // onClose stays: a push connection's owner must learn that it ended.
+      connection.destroy(new CommunicationError(`Connection to ${this.key} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }), false);
+    }
+    this.open.clear();
+    this.idle.length = 0;
+  }
+}

@@ -1,0 +1,250 @@
+import { assertCommandArgs } from './resp/encoder.js';
+import type { CommandArg } from './resp/types.js';
+import type { Address, CallOptions, CallSettings, RedisOptions } from './options.js';
+import { resolveOptions, validateCallSettings, validateAddress } from './options.js';
+import { parseRedisUrl } from './url.js';
+import { PipelinedExceptions } from './errors.js';
+import { applySettings, decodeSettings, isPlainObject, SETTING_KEYS, splitCallArgs, type ViewSettings } from './call-args.js';
+import { blockingTimeoutMs, commandName, isConnectionStateCommand, isPushCommand, isTransactionCommand } from './command-kinds.js';
+import { ClientCore, closedError } from './client-core.js';
+import type { EndpointInfo, Router } from './router.js';
+import { Connection } from './client/connection.js';
+import { PushConnection } from './client/push-connection.js';
+import { parsePipeline } from './client/pipeline-args.js';
+import { sendBatch, selectDatabase } from './pool/exclusive.js';
+
+export interface ConnectionOptions extends CallSettings {
+  /** Cluster: take the connection on the server that owns this key. */
+  key?: CommandArg;
+  /** A server by address (`[host, port]`, `'host:port'` or a socket path). */
+  endpoint?: Address;
+  /** A push connection (pub/sub, MONITOR) instead of a normal one. */
+  push?: boolean;
+}
+
+/** Client events: `'disconnect'` `{ address, error }` when a shared connection is lost, `'reconnect'` `{ address }` when it is back. */
+export type RedisEvent = 'disconnect' | 'reconnect';
+
+const CONNECTION_KEYS: ReadonlySet<string> = new Set(['key', 'endpoint', 'push', 'decoder', 'attributes', 'database']);
+
+/**
+ * The client. `call()` and `pipeline()` multiplex over one shared connection per server
+ * and database, writing everything issued in the same event-loop turn at once;
+ * `connection()` hands out exclusive connections for transactions and pub/sub.
+ * `modify()` gives views with other settings that share everything else.
+ */
+class RedisClient {
+  readonly #core: ClientCore;
+  readonly #view: ViewSettings;
+
+  constructor(options?: RedisOptions<any>);
+  /** @internal views */
+  constructor(options: RedisOptions<any> | undefined, core: ClientCore, view: ViewSettings);
+  constructor(options?: RedisOptions<any>, core?: ClientCore, view?: ViewSettings) {
+    if (core !== undefined && view !== undefined) {
+      this.#core = core;
+      this.#view = view;
+    } else {
+      const resolved = resolveOptions(options);
+      this.#core = new ClientCore(resolved);
+      this.#view = { decode: decodeSettings(resolved.decoder, resolved.attributes), database: resolved.database };
+    }
+    const Commands = this.#core.options.customCommandClass;
+    if (Commands !== undefined) attachCustomCommands(this, Commands);
+  }
+
+  /** A client from a URL (`redis://`, `rediss://`, `unix://`, `redis+sentinel://`, host lists, `/db`, query options). */
+  static fromUrl(url: string, options?: RedisOptions<any>): RedisClient {
+    return new RedisClient({ ...parseRedisUrl(url), ...options });
+  }
+
+  /**
+   * Sends one command and resolves to its reply. Arguments are strings, Buffers,
+   * Uint8Arrays, numbers or bigints; a trailing plain object holds per-call options
+   * `{ decoder, attributes, database, endpoint }`. Bad arguments reject with a TypeError
+   * and nothing is sent.
+   */
+  call(...args: unknown[]): Promise<any> {
+    let command = args as CommandArg[];
+    let options: CallOptions | undefined;
+    let name: string;
+    const core = this.#core;
+    try {
+      if (args.length > 0 && isPlainObject(args[args.length - 1])) {
+        const split = splitCallArgs(args);
+        command = split.command as CommandArg[];
+        options = split.options;
+      }
+      assertCommandArgs(command);
+      name = commandName(command[0]);
+      checkSharedCommand(name, command);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (core.closed) return Promise.reject(closedError());
+    const view = options === undefined ? this.#view : applySettings(this.#view, options);
+    const endpoint = options?.endpoint;
+    const router = core.router;
+    if (router !== null) return dispatch(router, name, command, view, endpoint);
+    return core.getRouter().then((r) => dispatch(r, name, command, view, endpoint));
+  }
+
+  /**
+   * Sends the commands together and resolves to their replies in order; if any failed,
+   * rejects with `PipelinedExceptions` whose `results` holds every reply or error.
+   */
+  async pipeline(commands: readonly unknown[][], options?: CallSettings): Promise<any[]> {
+    const settings = options === undefined ? undefined : validateCallSettings(options as Record<string, unknown>, SETTING_KEYS, 'pipeline');
+    const view = applySettings(this.#view, settings);
+    const parsed = parsePipeline(commands, view.decode);
+    let blocking = false;
+    for (const command of parsed.commands) {
+      const name = commandName(command[0]);
+      checkSharedCommand(name, command);
+      if (blockingTimeoutMs(name, command) !== undefined) blocking = true;
+    }
+    if (this.#core.closed) throw closedError();
+    const router = this.#core.router ?? (await this.#core.getRouter());
+    let results: unknown[];
+    if (blocking) {
+      // A blocking command would stall the shared socket: run this pipeline on its own connection.
+      const { connection, pool } = await router.take({ key: parsed.commands[0]?.[1] });
+      try {
+        if (connection.database !== view.database) await selectDatabase(connection, view.database);
+        results = await sendBatch(connection, parsed.commands, parsed.settings);
+        if (connection.database !== pool.database && !connection.closed) await selectDatabase(connection, pool.database);
+      } finally {
+        if (!connection.closed && connection.idle && connection.database === pool.database) pool.release(connection);
+        else pool.discard(connection);
+      }
+    } else {
+      results = await router.pipeline(parsed.commands, parsed.settings, view.database);
+    }
+    for (let i = 0; i < results.length; i++) if (results[i] instanceof Error) throw new PipelinedExceptions(results);
+    return results;
+  }
+
+  /** A view with other `decoder`, `attributes` or `database` that shares this client's connections. */
+  modify(settings: CallSettings): this {
+    if (!isPlainObject(settings as unknown)) throw new TypeError('modify() takes an object such as { database: 1 }');
+    const change = validateCallSettings(settings as Record<string, unknown>, SETTING_KEYS, 'modify');
+    return new RedisClient(undefined, this.#core, applySettings(this.#view, change)) as this;
+  }
+
+  /** An exclusive connection (`push: true` for pub/sub and MONITOR); give it back with `release()`/`close()`. */
+  connection(options: ConnectionOptions & { push: true }): Promise<PushConnection>;
+  connection(options?: ConnectionOptions & { push?: false }): Promise<Connection>;
+  connection(options?: ConnectionOptions): Promise<Connection | PushConnection>;
+  async connection(options: ConnectionOptions = {}): Promise<Connection | PushConnection> {
+    if (!isPlainObject(options as unknown)) throw new TypeError('connection() takes an options object');
+    for (const key of Object.keys(options)) if (!CONNECTION_KEYS.has(key)) throw new TypeError(`Unknown connection option "${key}"`);
+    const change = validateCallSettings({ decoder: options.decoder, attributes: options.attributes, database: options.database }, SETTING_KEYS, 'connection');
+    const endpoint = options.endpoint === undefined ? undefined : validateAddress(parseEndpoint(options.endpoint), 'endpoint');
+    if (options.key !== undefined) assertCommandArgs([options.key]);
+    if (options.push !== undefined && typeof options.push !== 'boolean') throw new TypeError('Option "push" must be a boolean');
+    if (this.#core.closed) throw closedError();
+    const view = applySettings(this.#view, change);
+    const router = this.#core.router ?? (await this.#core.getRouter());
+    const taken = await router.take({ key: options.key, endpoint });
+    if (options.push) return new PushConnection(taken, view.decode);
+    return new Connection(taken, view);
+  }
+
+  /** The servers this client talks to, with their role. */
+  async endpoints(): Promise<EndpointInfo[]> {
+    const router = this.#core.router ?? (await this.#core.getRouter());
+    return router.endpoints();
+  }
+
+  /** Listens to client events (`'disconnect'`, `'reconnect'`), shared by every view. */
+  on(event: RedisEvent, listener: (info: { address: string; error?: Error }) => void): this {
+    this.#core.events.on(event, listener);
+    return this;
+  }
+
+  off(event: RedisEvent, listener: (info: { address: string; error?: Error }) => void): this {
+    this.#core.events.off(event, listener);
+    return this;
+  }
+
+  /** Closes every connection of this client and all its views. Calls already written still get their replies. */
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+
+  /** Whether `close()` was called (on this client or any of its views). */
+  get closed(): boolean {
+    return this.#core.closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal For the library's own layers (Nest module, health): the shared core. */
+  get _core(): ClientCore {
+    return this.#core;
+  }
+}
+
+function dispatch(router: Router, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+  if (endpoint !== undefined) {
+    if (endpoint === 'masters') return router.fanOut(command, view.decode, view.database);
+    return router.sendTo(parseEndpoint(endpoint), command, view.decode, view.database);
+  }
+  const blockMs = blockingTimeoutMs(name, command);
+  if (blockMs !== undefined) return router.sendBlocking(command, view.decode, view.database, blockMs);
+  return router.send(command, view.decode, view.database);
+}
+
+/** Commands that cannot run on a shared connection say so before anything is sent. */
+function checkSharedCommand(name: string, command: readonly CommandArg[]): void {
+  if (isTransactionCommand(name)) {
+    throw new TypeError(`${name.toUpperCase()} only works on an exclusive connection: const c = await redis.connection(); await c.call('${name}')`);
+  }
+  if (isPushCommand(name)) {
+    throw new TypeError(`${name.toUpperCase()} needs a push connection: await redis.connection({ push: true })`);
+  }
+  if (isConnectionStateCommand(name, command)) {
+    throw new TypeError(
+      name === 'select'
+        ? 'SELECT would move every caller sharing the connection: use redis.modify({ database }) or the { database } call option'
+        : `${name.toUpperCase()} changes the shared connection's state: run it on redis.connection()`,
+    );
+  }
+}
+
+/** `'host:port'` → `[host, port]`; other forms unchanged. */
+function parseEndpoint(endpoint: Address): Address {
+  if (typeof endpoint !== 'string' || endpoint.startsWith('/')) return endpoint;
+  const colon = endpoint.lastIndexOf(':');
+  const port = Number(endpoint.slice(colon + 1));
+  if (colon === -1 || !Number.isInteger(port)) return endpoint;
+  const host = endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
+  return [host, port];
+}
+
+function attachCustomCommands(target: RedisClient, Commands: new (base: any) => unknown): void {
+  const instance = new Commands(target) as Record<string, unknown>;
+  let proto = Object.getPrototypeOf(instance);
+  while (proto !== null && proto !== Object.prototype) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor' || name in target) continue;
+      const member = (instance as Record<string, unknown>)[name];
+      if (typeof member === 'function') {
+        Object.defineProperty(target, name, { value: (member as (...a: unknown[]) => unknown).bind(instance), enumerable: false, configurable: true });
+      }
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+}
+
+/** The constructor, typed so that `customCommandClass` methods appear on the instance. */
+export interface RedisConstructor {
+  new <C = {}>(options?: RedisOptions<C>): RedisClient & C;
+  fromUrl<C = {}>(url: string, options?: RedisOptions<C>): RedisClient & C;
+  readonly prototype: RedisClient;
+}
+
+export const Redis = RedisClient as unknown as RedisConstructor;
+export type Redis = RedisClient;

@@ -1,0 +1,38 @@
+import type { Address } from './options.js';
+import type { CommandArg, DecodeSettings } from './resp/types.js';
+import type { RedisConnection } from './connection/redis-connection.js';
+import type { ServerPool } from './pool/server-pool.js';
+
+/** One server the client talks to, as `endpoints()` lists it. */
+export interface EndpointInfo {
+  readonly address: Address;
+  readonly type: 'master' | 'replica';
+}
+
+/** An exclusive connection and the pool it goes back to. */
+export interface TakenConnection {
+  readonly connection: RedisConnection;
+  readonly pool: ServerPool;
+}
+
+/**
+ * What the `Redis` facade dispatches through. One implementation per topology
+ * (standalone server, cluster, sentinel-managed master); the facade validates input and
+ * classifies commands, the router decides where each command goes.
+ */
+export interface Router {
+  /** A command on the shared, multiplexed connection of the owning server. */
+  send(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown>;
+  /** Many commands; resolves to every reply or error (as values), in the caller's order. */
+  pipeline(commands: readonly (readonly CommandArg[])[], settings: readonly DecodeSettings[], database: number): Promise<unknown[]>;
+  /** A blocking command on an exclusive connection, so it stalls no one else. */
+  sendBlocking(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs: number): Promise<unknown>;
+  /** A command on one named server. */
+  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown>;
+  /** A command on every master, concurrently: `'host:port'` → reply or Error. */
+  fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<Map<string, unknown>>;
+  /** An exclusive connection to the server owning `key`, or to `endpoint`, or to any master. */
+  take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection>;
+  endpoints(): Promise<EndpointInfo[]>;
+  close(): Promise<void>;
+}
