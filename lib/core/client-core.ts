@@ -8,6 +8,7 @@ import { sendBatch } from './pool/exclusive.js';
 import { StandaloneRouter } from './pool/standalone-router.js';
 import { createClusterRouter } from './cluster/index.js';
 import { createSentinelRouter } from './sentinel/index.js';
+import { ScriptCache } from './script-cache.js';
 
 /**
  * What a client and all its `modify()` views share: options, the router (made on first
@@ -17,12 +18,14 @@ export class ClientCore {
   readonly events = new EventEmitter();
   router: Router | null = null;
   closed = false;
+  readonly scripts: ScriptCache;
   private pending: Promise<Router> | null = null;
 
   constructor(readonly options: ResolvedOptions) {
     // An 'error' event with no listener would crash the process; connection problems
     // already reach the caller as rejected calls.
     this.events.on('error', () => {});
+    this.scripts = new ScriptCache(options.encoder);
     if (options.poolFactory === 'pool') this.router = this.standalone(options.addresses[0]);
   }
 
@@ -85,7 +88,8 @@ export class ClientCore {
         const seeds = [address, ...o.addresses.filter((a) => a !== address)];
         return createClusterRouter({ ...o, addresses: seeds }, this.events);
       }
-      if (info instanceof Error) throw info;
+      // An error (NOAUTH before an AUTH the caller sends itself, a renamed INFO) says
+      // nothing about cluster mode: standalone is the safe reading, 'cluster' forces the other.
       return this.standalone(address);
     }
     if (o.addresses.length === 1) throw lastError;

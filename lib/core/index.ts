@@ -16,3 +16,4 @@ export type { Address, CallOptions, CallSettings, RedisOptions, PoolFactory, Soc
 export { RedisValue, type CommandArg, type ReplyDecoder, type RespTypeName } from './resp/types.js';
 export type { EndpointInfo } from './router.js';
 export { parseRedisUrl } from './url.js';
+export type { ScanOptions, KeyScanOptions } from './scan.js';

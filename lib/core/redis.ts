@@ -12,6 +12,7 @@ import { Connection } from './client/connection.js';
 import { PushConnection } from './client/push-connection.js';
 import { parsePipeline } from './client/pipeline-args.js';
 import { sendBatch, selectDatabase } from './pool/exclusive.js';
+import { scanHash, scanKeys, scanSet, scanSortedSet, type KeyScanOptions, type ScanOptions } from './scan.js';
 
 export interface ConnectionOptions extends CallSettings {
   /** Cluster: take the connection on the server that owns this key. */
@@ -84,9 +85,40 @@ class RedisClient {
     if (core.closed) return Promise.reject(closedError());
     const view = options === undefined ? this.#view : applySettings(this.#view, options);
     const endpoint = options?.endpoint;
+    if ((name === 'eval' || name === 'eval_ro') && endpoint === undefined) {
+      return core.scripts.run(name, command, (args) => this.#dispatch(name, args as CommandArg[], view, undefined));
+    }
+    return this.#dispatch(name, command, view, endpoint);
+  }
+
+  #dispatch(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    const core = this.#core;
     const router = core.router;
     if (router !== null) return dispatch(router, name, command, view, endpoint);
     return core.getRouter().then((r) => dispatch(r, name, command, view, endpoint));
+  }
+
+  /**
+   * Every key (matching `match`/`type`), walking SCAN to its end; on a cluster, every master.
+   * SCAN may return a key twice when the server rehashes mid-walk; duplicates are passed on.
+   */
+  scanIterator(options?: KeyScanOptions): AsyncGenerator<any> {
+    return scanKeys(this, options);
+  }
+
+  /** `[field, value]` pairs of a hash (HSCAN). */
+  hscanIterator(key: CommandArg, options?: ScanOptions): AsyncGenerator<[any, any]> {
+    return scanHash(this, key, options);
+  }
+
+  /** Members of a set (SSCAN). */
+  sscanIterator(key: CommandArg, options?: ScanOptions): AsyncGenerator<any> {
+    return scanSet(this, key, options);
+  }
+
+  /** `[member, score]` pairs of a sorted set (ZSCAN). */
+  zscanIterator(key: CommandArg, options?: ScanOptions): AsyncGenerator<[any, any]> {
+    return scanSortedSet(this, key, options);
   }
 
   /**

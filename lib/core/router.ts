@@ -13,6 +13,8 @@ export interface EndpointInfo {
 export interface TakenConnection {
   readonly connection: RedisConnection;
   readonly pool: ServerPool;
+  /** Cluster: turns an error of a command on this connection into one that says why (a key of another node in a transaction). */
+  readonly explainError?: (error: Error) => Error;
 }
 
 /**
