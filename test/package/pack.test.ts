@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+
+/**
+ * The published artefact, not the source: `npm pack` builds `dist/`, the tarball installs
+ * into a fresh ESM app that has no Nest and no RxJS, and the core and testing entry points
+ * import and talk to a real server there.
+ */
+describe('the packed package', () => {
+  let app: string;
+  let server: RedisServer;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    app = await mkdtemp(join(tmpdir(), 'justredis-pack-'));
+    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', app], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const tarball = stdout.trim().split('\n').pop()!;
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', type: 'module', private: true }));
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(app, tarball)], { cwd: app });
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (app) await rm(app, { recursive: true, force: true });
+  });
+
+  it('imports nestjs-justredis/core without loading Nest or RxJS, and talks to Redis', async () => {
+    const script = `
+      import { Redis, ReplyError } from 'nestjs-justredis/core';
+      const redis = new Redis({ address: ['127.0.0.1', ${server.port}], decoder: 'utf8' });
+      await redis.call('set', 'packed', 'yes');
+      const value = await redis.call('get', 'packed');
+      await redis.close();
+      const nest = await import('@nestjs/common').then(() => 'present', () => 'absent');
+      console.log(JSON.stringify({ value, reply: typeof ReplyError, nest }));
+    `;
+    await writeFile(join(app, 'main.mjs'), script);
+    const { stdout } = await run('node', ['main.mjs'], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ value: 'yes', reply: 'function', nest: 'absent' });
+  });
+
+  it('ships typings and the testing entry point', async () => {
+    const script = `
+      import { startRedisServer } from 'nestjs-justredis/testing';
+      import { existsSync } from 'node:fs';
+      console.log(JSON.stringify({
+        start: typeof startRedisServer,
+        types: ['index.d.ts', 'core/index.d.ts', 'testing/index.d.ts'].every((f) => existsSync('node_modules/nestjs-justredis/dist/' + f)),
+      }));
+    `;
+    await writeFile(join(app, 'testing.mjs'), script);
+    const { stdout } = await run('node', ['testing.mjs'], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ start: 'function', types: true });
+  });
+});
