@@ -9,6 +9,7 @@ import { StandaloneRouter } from './pool/standalone-router.js';
 import { createClusterRouter } from './cluster/index.js';
 import { createSentinelRouter } from './sentinel/index.js';
 import { ScriptCache } from './script-cache.js';
+import { ClientSideCache } from './cache/client-side-cache.js';
 
 /**
  * What a client and all its `modify()` views share: options, the router (made on first
@@ -19,6 +20,8 @@ export class ClientCore {
   router: Router | null = null;
   closed = false;
   readonly scripts: ScriptCache;
+  /** Client-side caching, when enabled. */
+  readonly cache: ClientSideCache | null;
   private pending: Promise<Router> | null = null;
 
   constructor(readonly options: ResolvedOptions) {
@@ -26,6 +29,7 @@ export class ClientCore {
     // already reach the caller as rejected calls.
     this.events.on('error', () => {});
     this.scripts = new ScriptCache(options.encoder);
+    this.cache = options.clientSideCache === undefined ? null : new ClientSideCache(options.clientSideCache, this.events);
     if (options.poolFactory === 'pool') this.router = this.standalone(options.addresses[0]);
   }
 
@@ -99,6 +103,7 @@ export class ClientCore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.cache?.close();
     const router = this.router ?? (await this.pending?.catch(() => null)) ?? null;
     this.router = null;
     await router?.close();

@@ -85,6 +85,13 @@ class RedisClient {
     if (core.closed) return Promise.reject(closedError());
     const view = options === undefined ? this.#view : applySettings(this.#view, options);
     const endpoint = options?.endpoint;
+    const cache = core.cache;
+    if (cache !== null && endpoint === undefined) {
+      if (cache.cacheable(name, command)) {
+        return cache.read(name, command, view.decode, view.database, () => this.#dispatch(name, command, view, undefined));
+      }
+      cache.written(name, command);
+    }
     if ((name === 'eval' || name === 'eval_ro') && endpoint === undefined) {
       return core.scripts.run(name, command, (args) => this.#dispatch(name, args as CommandArg[], view, undefined));
     }
@@ -136,6 +143,8 @@ class RedisClient {
       if (blockingTimeoutMs(name, command) !== undefined) blocking = true;
     }
     if (this.#core.closed) throw closedError();
+    const cache = this.#core.cache;
+    if (cache !== null) for (const command of parsed.commands) cache.written(commandName(command[0]), command);
     const router = this.#core.router ?? (await this.#core.getRouter());
     let results: unknown[];
     if (blocking) {
@@ -186,6 +195,11 @@ class RedisClient {
   async endpoints(): Promise<EndpointInfo[]> {
     const router = this.#core.router ?? (await this.#core.getRouter());
     return router.endpoints();
+  }
+
+  /** Client-side caching counters (all zero when `clientSideCache` is off). */
+  clientSideCacheStats(): { hits: number; misses: number; entries: number } {
+    return this.#core.cache?.stats() ?? { hits: 0, misses: 0, entries: 0 };
   }
 
   /** Listens to client events (`'disconnect'`, `'reconnect'`), shared by every view. */

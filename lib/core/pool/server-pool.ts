@@ -125,6 +125,9 @@ export class ServerPool {
       // Calls never written are safe to send again; anything written already failed above.
       if (unsent.length > 0) for (const p of unsent) this.enqueue(slot, p);
     };
+    // Listeners may queue set-up commands (CLIENT TRACKING); being synchronous and first
+    // in the queue, those go out before any waiting call.
+    this.events?.emit('shared-connection', { connection, pool: this });
     const waiting = slot.waiting.splice(0);
     for (const p of waiting) connection.send(p);
   }

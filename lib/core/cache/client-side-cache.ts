@@ -1,0 +1,215 @@
+import type { EventEmitter } from 'node:events';
+import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { pendingCall, Pending } from '../connection/pending.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import type { ServerPool } from '../pool/server-pool.js';
+import { LruCache } from './lru-cache.js';
+
+/** Read-only commands whose reply depends on their one key (`args[1]`) and nothing else. */
+const CACHEABLE = new Set([
+  'get', 'getrange', 'strlen', 'getbit', 'bitcount', 'substr',
+  'hget', 'hgetall', 'hmget', 'hkeys', 'hvals', 'hlen', 'hexists', 'hstrlen',
+  'smembers', 'sismember', 'smismember', 'scard',
+  'lrange', 'lindex', 'llen', 'lpos',
+  'zrange', 'zrangebyscore', 'zrangebylex', 'zrevrange', 'zrevrangebyscore', 'zrevrangebylex', 'zscore', 'zmscore', 'zcard', 'zcount', 'zlexcount', 'zrank', 'zrevrank',
+  'type', 'exists', 'json.get',
+]);
+
+const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
+const RAW: DecodeSettings = { decoder: null, attributes: false };
+type Mark = { count: number; invalidated: boolean };
+function noop(): void {}
+
+function keyString(arg: CommandArg): string {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'number' || typeof arg === 'bigint') return String(arg);
+  return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString('latin1');
+}
+
+/** Per server (RESP2 only): the push connection that receives invalidations for the others. */
+interface Redirect {
+  connection: RedisConnection | null;
+  id: number | null;
+  opening: boolean;
+}
+
+/**
+ * Client-side caching over CLIENT TRACKING (default mode). Every shared connection is put in
+ * tracking mode as it opens, before any call on it: on RESP3 the invalidations come as push
+ * frames on that same connection; on RESP2 they are redirected to one subscribed connection
+ * per server. Until a connection is tracked the cache is bypassed, and whenever a tracked
+ * or redirect connection is lost the cache is emptied (it may have missed invalidations).
+ */
+export class ClientSideCache {
+  readonly lru: LruCache;
+  /** Servers (RESP2) whose invalidation connection is not up; while any exists, the cache is bypassed. */
+  private readonly awaitingRedirect = new Set<string>();
+  private readonly redirects = new Map<string, Redirect>();
+  /** Shared RESP2 connections per server, re-pointed when their redirect connection is replaced. */
+  private readonly trackedResp2 = new Map<string, Set<RedisConnection>>();
+  private closed = false;
+
+  constructor(options: { maxEntries: number; ttl: number | undefined }, events: EventEmitter) {
+    this.lru = new LruCache(options.maxEntries, options.ttl);
+    events.on('shared-connection', ({ connection, pool }: { connection: RedisConnection; pool: ServerPool }) => this.track(connection, pool));
+    events.on('disconnect', () => this.lru.clear());
+  }
+
+  /** Whether `name` may be answered from the cache. */
+  cacheable(name: string, command: readonly CommandArg[]): boolean {
+    return this.awaitingRedirect.size === 0 && command.length >= 2 && (CACHEABLE.has(name) ? name !== 'exists' || command.length === 2 : name === 'mget');
+  }
+
+  /**
+   * Answers from memory or sends through `send` and remembers the reply. MGET is answered
+   * key by key from cached GETs, and its reply fills them.
+   */
+  read(name: string, command: readonly CommandArg[], settings: DecodeSettings, database: number, send: () => Promise<unknown>): Promise<unknown> {
+    const prefix = `${database}\u0000${settings.decoder}\u0000${settings.attributes ? 1 : 0}\u0000`;
+    if (name === 'mget') return this.readMany(command, prefix, send);
+    let signature = prefix + name;
+    for (let i = 1; i < command.length; i++) signature += '\u0000' + keyString(command[i]);
+    const cached = this.lru.get(signature);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const redisKey = keyString(command[1]);
+    const mark = this.lru.begin(redisKey);
+    return send().then(
+      (value) => {
+        this.lru.settle(redisKey, signature, mark, value, true);
+        return value;
+      },
+      (err: unknown) => {
+        this.lru.settle(redisKey, signature, mark, undefined, false);
+        throw err;
+      },
+    );
+  }
+
+  private readMany(command: readonly CommandArg[], prefix: string, send: () => Promise<unknown>): Promise<unknown> {
+    const keys = command.slice(1).map(keyString);
+    const signatures = keys.map((k) => `${prefix}get\u0000${k}`);
+    const values = signatures.map((s) => this.lru.get(s));
+    if (values.every((v) => v !== undefined)) return Promise.resolve(values);
+    const marks: Mark[] = keys.map((k) => this.lru.begin(k));
+    return send().then(
+      (reply) => {
+        const ok = Array.isArray(reply) && reply.length === keys.length;
+        keys.forEach((k, i) => this.lru.settle(k, signatures[i], marks[i], ok ? (reply as unknown[])[i] : undefined, ok));
+        return reply;
+      },
+      (err: unknown) => {
+        keys.forEach((k, i) => this.lru.settle(k, signatures[i], marks[i], undefined, false));
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * A command that may write: forget its key at once, so this client reads its own writes
+   * even before the server's invalidation arrives (on RESP2 it comes on another socket).
+   */
+  written(name: string, command: readonly CommandArg[]): void {
+    if (command.length >= 2 && !CACHEABLE.has(name) && name !== 'mget') this.lru.invalidate(keyString(command[1]));
+  }
+
+  stats(): { hits: number; misses: number; entries: number } {
+    return { hits: this.lru.hits, misses: this.lru.misses, entries: this.lru.size };
+  }
+
+  private onInvalidate(keys: unknown): void {
+    if (!Array.isArray(keys)) {
+      this.lru.clear(); // FLUSHALL/FLUSHDB: a null key list
+      return;
+    }
+    for (const key of keys) this.lru.invalidate(Buffer.isBuffer(key) ? key.toString('latin1') : String(key));
+  }
+
+  /** Puts a new shared connection in tracking mode; runs before any call is written on it. */
+  private track(connection: RedisConnection, pool: ServerPool): void {
+    if (this.closed) return;
+    // Reads already queued were decided before this socket was tracked: on RESP2 they go out
+    // before its redirect exists, so their replies must not be stored.
+    this.lru.clear();
+    if (connection.protocol === 3) {
+      connection.pushListener = (frame) => {
+        if (Array.isArray(frame) && frame.length >= 2 && String(frame[0]) === 'invalidate') this.onInvalidate(frame[1]);
+      };
+      this.sendTracking(connection, ['CLIENT', 'TRACKING', 'ON']);
+      return;
+    }
+    let set = this.trackedResp2.get(pool.key);
+    if (set === undefined) {
+      set = new Set();
+      this.trackedResp2.set(pool.key, set);
+    }
+    set.add(connection);
+    const redirect = this.redirects.get(pool.key);
+    if (redirect?.id != null && redirect.connection !== null && !redirect.connection.closed) {
+      this.sendTracking(connection, ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', redirect.id]);
+    } else {
+      this.awaitingRedirect.add(pool.key);
+      void this.openRedirect(pool);
+    }
+  }
+
+  private sendTracking(connection: RedisConnection, command: CommandArg[]): void {
+    // A refusal leaves an untracked connection serving reads: discard it rather than risk stale data.
+    connection.send(new Pending(command, UTF8, noop, (error) => connection.destroy(error), null, 0, 0));
+  }
+
+  /** Opens the RESP2 invalidation connection of a server, then points its shared connections at it. */
+  private async openRedirect(pool: ServerPool): Promise<void> {
+    let redirect = this.redirects.get(pool.key);
+    if (redirect === undefined) {
+      redirect = { connection: null, id: null, opening: false };
+      this.redirects.set(pool.key, redirect);
+    }
+    if (redirect.opening) return;
+    redirect.opening = true;
+    let connection: RedisConnection | undefined;
+    try {
+      connection = await pool.acquire();
+      const { pending, promise } = pendingCall(['CLIENT', 'ID'], UTF8);
+      connection.send(pending);
+      const id = (await promise) as number;
+      connection.pushMode = true;
+      connection.pushDecode = RAW;
+      connection.pushListener = (frame) => {
+        if (Array.isArray(frame) && frame.length === 3 && String(frame[0]) === 'message') this.onInvalidate(frame[2]);
+      };
+      const owned = connection;
+      connection.onClose = () => {
+        if (redirect!.connection === owned) {
+          redirect!.connection = null;
+          redirect!.id = null;
+        }
+        this.lru.clear();
+        if (!this.closed && !pool.isClosed) {
+          this.awaitingRedirect.add(pool.key);
+          void this.openRedirect(pool);
+        }
+      };
+      connection.send(pendingCall(['SUBSCRIBE', '__redis__:invalidate'], RAW).pending);
+      redirect.connection = connection;
+      redirect.id = id;
+      for (const tracked of this.trackedResp2.get(pool.key) ?? []) {
+        if (tracked.closed) this.trackedResp2.get(pool.key)!.delete(tracked);
+        else this.sendTracking(tracked, ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', id]);
+      }
+      this.lru.clear();
+    } catch {
+      if (connection !== undefined) pool.discard(connection);
+      this.lru.clear();
+      // The cache stays bypassed for this server; the next new shared connection tries again.
+      redirect.opening = false;
+      return;
+    }
+    redirect.opening = false;
+    this.awaitingRedirect.delete(pool.key);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.lru.clear();
+  }
+}
