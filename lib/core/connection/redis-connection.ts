@@ -55,6 +55,8 @@ export class RedisConnection implements DecoderHandlers {
   private closedWith: Error | null = null;
   private idleWaiters: (() => void)[] = [];
   private readonly flushBound = () => this.flush();
+  /** Settles once the OS socket is really gone, so `close()` leaves no handle behind. */
+  readonly socketClosed: Promise<void>;
 
   constructor(
     readonly socket: Socket,
@@ -62,6 +64,7 @@ export class RedisConnection implements DecoderHandlers {
     private readonly settings: ConnectionSettings,
   ) {
     this.where = formatAddress(address);
+    this.socketClosed = socket.destroyed && socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
     this.decoder = new RespDecoder(this, { maxBulkLength: settings.maxBulkLength });
     this.encoder = new CommandEncoder({ cutoffSize: settings.cutoffSize, encoding: settings.encoder });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -231,6 +234,7 @@ export class RedisConnection implements DecoderHandlers {
       clearTimeout(timer);
     }
     this.destroy(new CommunicationError(`Connection to ${this.where} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }), false);
+    await this.socketClosed;
   }
 
   /**

@@ -1,0 +1,131 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Redis } from '../core/redis.js';
+import { formatAddress } from '../core/options.js';
+import { DEFAULT_REDIS_NAME } from './justredis.constants.js';
+import type { JustRedisClientOptions, JustRedisModuleOptions } from './justredis.interfaces.js';
+import { redact } from './utils/redact.util.js';
+import { getRedisToken } from './utils/get-redis-token.util.js';
+
+/** Raised at start-up when a client with `connectOnInit: true` cannot reach its server. */
+export class JustRedisConnectError extends Error {
+  readonly code = 'ERR_JUSTREDIS_CONNECT';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JustRedisConnectError';
+  }
+}
+
+/**
+ * Every client of the application, by name. Made once per application (the module is
+ * global); closes them all at shutdown. Inject it to reach a client by a name known only
+ * at run time: `clients.get('cache')`.
+ */
+@Injectable()
+export class JustRedisClients {
+  readonly #clients = new Map<string, Redis>();
+  readonly #logger = new Logger('JustRedisModule');
+  readonly #eager = new Set<string>();
+  #failed = false;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  /** @internal Builds, registers and (with `connectOnInit`) checks one client. */
+  async create(name: string, options: JustRedisClientOptions): Promise<Redis> {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`JustRedisModule client "${name}": options must be an object, got ${options === null ? 'null' : typeof options}`);
+    }
+    const { url, connectOnInit = true, name: _name, isGlobal: _global, ...rest } = options as JustRedisModuleOptions;
+    if (typeof connectOnInit !== 'boolean') throw new TypeError(`JustRedisModule client "${name}": "connectOnInit" must be a boolean`);
+    if (this.#clients.has(name)) {
+      throw new Error(`JustRedisModule: a client named "${name}" is already registered; give each forRoot() its own name`);
+    }
+    let client: Redis;
+    try {
+      client = url === undefined ? new Redis(rest) : Redis.fromUrl(url, rest);
+    } catch (err) {
+      const message = `JustRedisModule client "${name}": ${redact((err as Error).message)}`;
+      throw err instanceof RangeError ? new RangeError(message) : new TypeError(message);
+    }
+    this.#clients.set(name, client);
+    this.#watch(name, client);
+    if (this.#failed) {
+      await this.closeAll();
+      throw new JustRedisConnectError(`JustRedisModule: start-up was aborted, so client "${name}" was closed`);
+    }
+    if (connectOnInit) {
+      this.#eager.add(name);
+      try {
+        await client.call('ping');
+      } catch (err) {
+        this.#failed = true;
+        await this.closeAll();
+        const where = client._core.options.addresses.map(formatAddress).join(', ');
+        throw new JustRedisConnectError(
+          `JustRedisModule could not connect client "${name}" to Redis at ${where}: ${redact((err as Error).message)}. ` +
+            'Start the server or fix the address, or set connectOnInit: false to start without it.',
+          { cause: err },
+        );
+      }
+      this.#logger.log(`Redis client "${name}" connected to ${client._core.options.addresses.map(formatAddress).join(', ')}`);
+    }
+    return client;
+  }
+
+  /**
+   * The root client of that name (views come from `@InjectRedis(name, settings)`). A client
+   * replaced with `overrideProvider(getRedisToken(name))` is found too.
+   */
+  get(name: string = DEFAULT_REDIS_NAME): Redis {
+    const client = this.#clients.get(name) ?? this.#fromContainer(name);
+    if (client === undefined) {
+      throw new Error(`No Redis client named "${name}": register it with JustRedisModule.forRoot({ name: '${name}' })`);
+    }
+    return client;
+  }
+
+  has(name: string = DEFAULT_REDIS_NAME): boolean {
+    return this.#clients.has(name) || this.#fromContainer(name) !== undefined;
+  }
+
+  #fromContainer(name: string): Redis | undefined {
+    try {
+      return this.moduleRef.get<Redis>(getRedisToken(name), { strict: false }) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** @internal Whether start-up waits for this client (`connectOnInit`), its subscriptions included. */
+  connectsOnInit(name: string): boolean {
+    return this.#eager.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#clients.keys()];
+  }
+
+  /** Closes every client of every name. */
+  async closeAll(): Promise<void> {
+    const clients = [...this.#clients.values()];
+    this.#clients.clear();
+    const results = await Promise.allSettled(clients.map((client) => client.close()));
+    for (const result of results) {
+      if (result.status === 'rejected') this.#logger.error(`Closing a Redis client failed: ${redact(String(result.reason))}`);
+    }
+  }
+
+  /** Logs each loss of a shared connection and its recovery, once per episode and address. */
+  #watch(name: string, client: Redis): void {
+    const down = new Set<string>();
+    client.on('disconnect', ({ address, error }) => {
+      if (down.has(address)) return;
+      down.add(address);
+      this.#logger.warn(`Redis client "${name}" lost its connection to ${address}${error ? ` (${redact(error.message)})` : ''}; it reconnects on the next command`);
+    });
+    client.on('reconnect', ({ address }) => {
+      if (!down.delete(address)) return;
+      this.#logger.log(`Redis client "${name}" reconnected to ${address}`);
+    });
+  }
+}

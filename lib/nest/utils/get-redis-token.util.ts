@@ -1,0 +1,81 @@
+import { DEFAULT_REDIS_NAME, REDIS_OPTIONS_TOKEN_PREFIX, REDIS_TOKEN_PREFIX } from '../justredis.constants.js';
+import type { RedisViewSettings } from '../justredis.interfaces.js';
+import { registerView } from './redis-views.registry.js';
+
+const VIEW_KEYS = ['attributes', 'database', 'decoder'] as const;
+
+/**
+ * The injection token of a named client, or of a view of it with other settings:
+ * `getRedisToken()`, `getRedisToken('cache')`, `getRedisToken({ database: 1 })`,
+ * `getRedisToken('cache', { decoder: null })`. The same arguments always give the same
+ * token (settings are put in a canonical order), so it can be used with `@Inject()`,
+ * `moduleRef.get()` and `Test.createTestingModule(...).overrideProvider()`.
+ *
+ * Every token handed out is also recorded, so the module provides it wherever the file
+ * that asked for it sits in the import graph.
+ */
+export function getRedisToken(name?: string, settings?: RedisViewSettings): string;
+export function getRedisToken(settings?: RedisViewSettings): string;
+export function getRedisToken(nameOrSettings?: string | RedisViewSettings, maybeSettings?: RedisViewSettings): string {
+  const [name, settings] = splitNameAndSettings(nameOrSettings, maybeSettings, 'getRedisToken');
+  const canonical = canonicalSettings(settings);
+  const token = canonical === '' ? REDIS_TOKEN_PREFIX + name : `${REDIS_TOKEN_PREFIX}${name}[${canonical}]`;
+  if (canonical !== '') registerView({ name, token, settings: settings! });
+  return token;
+}
+
+/** @internal The token of the options `forRootAsync` resolves for a name. */
+export function getRedisOptionsToken(name: string = DEFAULT_REDIS_NAME): string {
+  return REDIS_OPTIONS_TOKEN_PREFIX + name;
+}
+
+/** @internal `(name?, settings?)` or `(settings?)`, validated. */
+export function splitNameAndSettings(
+  nameOrSettings: string | RedisViewSettings | undefined,
+  maybeSettings: RedisViewSettings | undefined,
+  where: string,
+): [string, RedisViewSettings | undefined] {
+  let name: unknown = DEFAULT_REDIS_NAME;
+  let settings: unknown = maybeSettings;
+  if (typeof nameOrSettings === 'object' && nameOrSettings !== null) {
+    if (maybeSettings !== undefined) throw new TypeError(`${where}(settings) takes no second argument; use ${where}(name, settings)`);
+    settings = nameOrSettings;
+  } else if (nameOrSettings !== undefined) {
+    name = nameOrSettings;
+  }
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${where}() client name must be a non-empty string`);
+  if (settings !== undefined) validateViewSettings(settings, where);
+  return [name, settings as RedisViewSettings | undefined];
+}
+
+function validateViewSettings(settings: unknown, where: string): void {
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    throw new TypeError(`${where}() settings must be an object such as { database: 1 }`);
+  }
+  const s = settings as Record<string, unknown>;
+  for (const key of Object.keys(s)) {
+    if (!(VIEW_KEYS as readonly string[]).includes(key)) {
+      throw new TypeError(`${where}() setting "${key}" is not a view setting (allowed: decoder, attributes, database)`);
+    }
+  }
+  if (s.database !== undefined && (typeof s.database !== 'number' || !Number.isInteger(s.database) || s.database < 0)) {
+    throw new TypeError(`${where}() setting "database" must be an integer >= 0`);
+  }
+  if (s.attributes !== undefined && typeof s.attributes !== 'boolean') {
+    throw new TypeError(`${where}() setting "attributes" must be a boolean`);
+  }
+  if (s.decoder !== undefined && s.decoder !== null && (typeof s.decoder !== 'string' || !Buffer.isEncoding(s.decoder))) {
+    throw new TypeError(`${where}() setting "decoder" must be null or a Buffer encoding name`);
+  }
+}
+
+/** `attributes=true,database=1,decoder=null`: the given keys, sorted; '' when none. */
+function canonicalSettings(settings: RedisViewSettings | undefined): string {
+  if (settings === undefined) return '';
+  const parts: string[] = [];
+  for (const key of VIEW_KEYS) {
+    const value = settings[key];
+    if (value !== undefined) parts.push(`${key}=${value === null ? 'null' : String(value)}`);
+  }
+  return parts.join(',');
+}
