@@ -15,7 +15,8 @@ function convert(value: unknown, decoder: ReplyDecoder, attributes: boolean): un
   if (value instanceof RedisValue) {
     const data = convert(value.data, decoder, false);
     if (!attributes) return data;
-    return new RedisValue(value.type, wrapChildren(data, value.data, decoder), value.attrs === null ? null : (convert(value.attrs, decoder, true) as Map<unknown, unknown>));
+    const attrs = value.attrs === null ? null : (wrapChildren(value.attrs, value.attrs, decoder) as Map<unknown, unknown>);
+    return new RedisValue(value.type, wrapChildren(data, value.data, decoder), attrs);
   }
   let out: unknown;
   if (Buffer.isBuffer(value)) out = decoder === null ? value : value.toString(decoder);

@@ -60,4 +60,10 @@ export interface DecoderHandlers {
 export interface DecoderOptions {
   /** Largest bulk string accepted, in bytes; larger lengths are a ProtocolError before allocating. Default 512 MiB. */
   maxBulkLength?: number;
+  /**
+   * Longest header line accepted (type byte and text before CRLF: simple strings, errors,
+   * doubles, big numbers, lengths), in bytes. Bounds the memory a line without CRLF can take.
+   * Default 64 KiB.
+   */
+  maxLineLength?: number;
 }
