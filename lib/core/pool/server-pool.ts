@@ -242,11 +242,15 @@ export class ServerPool {
       if (slot.connection !== null) ends.push(slot.connection.end());
     }
     await Promise.all(ends);
+    const closing: Promise<void>[] = [];
     for (const connection of this.open) {
       // onClose stays: a push connection's owner must learn that it ended.
       connection.destroy(new CommunicationError(`Connection to ${this.key} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }), false);
+      closing.push(connection.socketClosed);
     }
     this.open.clear();
+    // Resolve only once the sockets are really gone: no handle outlives close().
+    await Promise.all(closing);
     this.idle.length = 0;
   }
 }
