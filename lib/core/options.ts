@@ -254,6 +254,9 @@ export function resolveOptions(input: RedisOptions<any> = {}): ResolvedOptions {
     clientSideCache = { maxEntries: optInt(c, 'maxEntries', 1, 10_000)!, ttl: optInt(c, 'ttl', 1, undefined) };
   } else if (o.clientSideCache !== undefined && o.clientSideCache !== false) fail('clientSideCache', 'a boolean or { maxEntries, ttl }', o.clientSideCache);
 
+  if (poolFactory === 'sentinel' && (typeof o.sentinelMaster !== 'string' || o.sentinelMaster === '')) {
+    throw new TypeError('poolFactory "sentinel" needs "sentinelMaster", the name the sentinels monitor (or a redis+sentinel://host:port/name URL)');
+  }
   const readFrom = (o.readFrom ?? 'master') as 'master' | 'replica';
   if (readFrom !== 'master' && readFrom !== 'replica') fail('readFrom', "'master' or 'replica'", o.readFrom);
   if (o.natMap !== undefined && (o.natMap === null || (typeof o.natMap !== 'object' && typeof o.natMap !== 'function'))) {

@@ -1,8 +1,33 @@
 import type { EventEmitter } from 'node:events';
 import type { ResolvedOptions } from '../options.js';
 import type { Router } from '../router.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import { SentinelDiscovery } from './discovery.js';
+import { SentinelRouter, SWITCH_TIMEOUT_MS } from './sentinel-router.js';
 
-/** Placeholder until the sentinel router lands: a clear error instead of wrong routing. */
-export async function createSentinelRouter(_options: ResolvedOptions, _events: EventEmitter): Promise<Router> {
-  throw new TypeError('Redis Sentinel support is not available in this build yet');
+/**
+ * A router for the master a Redis Sentinel setup manages: `options.addresses` are the
+ * sentinels (down ones are skipped), `sentinelMaster` the master's name. Resolves once the
+ * master is found and confirmed by ROLE; rejects at once when no sentinel can name it
+ * (all unreachable, wrong sentinel credentials, unknown name).
+ *
+ * `prepare` runs on every new data connection (master or replica) before use, after the
+ * master's ROLE check — the hook client-side caching needs.
+ */
+export async function createSentinelRouter(
+  options: ResolvedOptions,
+  events: EventEmitter,
+  prepare: ((connection: RedisConnection) => Promise<void>) | null = null,
+): Promise<Router> {
+  const name = options.sentinelMaster;
+  if (name === undefined || name === '') {
+    throw new TypeError('poolFactory "sentinel" needs the master\'s name: the "sentinelMaster" option, or redis+sentinel://host:port/mastername');
+  }
+  const discovery = new SentinelDiscovery(options, name);
+  const master = await discovery.findMaster(Date.now() + SWITCH_TIMEOUT_MS, undefined, true);
+  const router = new SentinelRouter(options, events, discovery, master, prepare);
+  await router.start();
+  return router;
 }
+
+export { SentinelRouter } from './sentinel-router.js';

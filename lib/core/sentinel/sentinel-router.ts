@@ -1,0 +1,298 @@
+import type { EventEmitter } from 'node:events';
+import type { Address, ResolvedOptions } from '../options.js';
+import { formatAddress } from '../options.js';
+import { ConnectionPoolError, ReplyError } from '../errors.js';
+import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { Batch, pendingCall } from '../connection/pending.js';
+import type { ConnectConfig } from '../connection/connect.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import { ServerPool } from '../pool/server-pool.js';
+import { runExclusive } from '../pool/exclusive.js';
+import type { EndpointInfo, Router, TakenConnection } from '../router.js';
+import { nodeConfig } from './configs.js';
+import type { SentinelDiscovery } from './discovery.js';
+import { EventWatcher } from './event-watcher.js';
+import { assertMaster } from './probe.js';
+import { isReadOnlyCommand } from './read-only.js';
+import { ReplicaSet } from './replica-set.js';
+import type { SentinelEvent } from './replies.js';
+import { MAX_RESENDS, SentinelCommand, isReadOnlyReply, wasNeverSent, type ResendHandler } from './sentinel-command.js';
+
+/**
+ * How long a switch to a new master may take before the calls waiting for it fail. It
+ * covers the sentinels noticing a dead master (`down-after-milliseconds`), electing a
+ * leader and promoting a replica; past it the caller hears about it rather than hanging.
+ */
+export const SWITCH_TIMEOUT_MS = 10_000;
+/** Catches replica changes no event told us about. */
+const REPLICA_REFRESH_MS = 30_000;
+
+type Prepare = (connection: RedisConnection) => Promise<void>;
+
+/**
+ * Routes everything to the master the sentinels name, and follows it when it moves.
+ *
+ * A switch starts on a `+switch-master` message, on a READONLY reply, on a lost master
+ * connection, or when a connection to the master cannot be opened or fails its ROLE check.
+ * While it runs, new calls wait (bounded by `SWITCH_TIMEOUT_MS`) and then go to the new
+ * master; the old master's pools are closed, so nothing more is written there. Calls
+ * already written to the old master are not re-sent (they may have run): they get their
+ * reply or a CommunicationError — except READONLY replies, which prove the write did not
+ * happen and are retried once on the new master.
+ *
+ * With `readFrom: 'replica'` read-only commands go to the replicas in turn (a pipeline only
+ * when every command in it reads), and back to the master when a replica cannot serve.
+ */
+export class SentinelRouter implements Router, ResendHandler {
+  private master: ServerPool;
+  /** The switch under way; calls wait on it. Resolves to the (possibly unchanged) master. */
+  private switching: Promise<ServerPool> | null = null;
+  /** An address a `+switch-master` message announced, tried first by the next discovery round. */
+  private hint: Address | null = null;
+  private readonly replicas: ReplicaSet;
+  private readonly watcher: EventWatcher;
+  /** Pools for servers the caller named that are neither the master nor a known replica. */
+  private readonly others = new Map<string, ServerPool>();
+  /** Old masters' pools being closed; `close()` waits for them. */
+  private readonly retiring = new Set<Promise<void>>();
+  private readonly readFromReplica: boolean;
+  private readonly config: ConnectConfig;
+  private readonly limits: { maxConnections: number; waitTimeout: number | undefined };
+  private readonly masterPrepare: Prepare;
+  private readonly refreshTimer: NodeJS.Timeout;
+  private closed = false;
+  private readonly onDisconnect = (info: { address?: string } | undefined) => {
+    if (info?.address === this.master.key) void this.rediscover();
+  };
+
+  constructor(
+    options: ResolvedOptions,
+    private readonly events: EventEmitter,
+    private readonly discovery: SentinelDiscovery,
+    masterAddress: Address,
+    /** Extra set-up of every data connection (client-side caching, ...), after the ROLE check. */
+    private readonly prepare: Prepare | null = null,
+  ) {
+    this.readFromReplica = options.readFrom === 'replica';
+    this.config = nodeConfig(options);
+    this.limits = { maxConnections: options.maxConnections, waitTimeout: options.waitTimeout };
+    // Every master connection confirms ROLE master first: a reconnect that lands on a
+    // demoted master fails before anything is written, and starts a rediscovery.
+    this.masterPrepare = prepare === null ? assertMaster : async (c) => (await assertMaster(c), await prepare(c));
+    this.master = this.pool(masterAddress, this.masterPrepare);
+    this.replicas = new ReplicaSet(
+      () => discovery.findReplicas(),
+      (address) => this.pool(address, this.prepare),
+      () => this.master.key,
+    );
+    this.watcher = new EventWatcher(
+      () => discovery.sentinels,
+      discovery.sentinelSettings,
+      discovery.masterName,
+      (event) => this.onSentinelEvent(event),
+      () => {
+        void this.rediscover();
+        this.replicas.schedule();
+      },
+    );
+    this.events.on('disconnect', this.onDisconnect);
+    this.refreshTimer = setInterval(() => this.replicas.schedule(), REPLICA_REFRESH_MS);
+    this.refreshTimer.unref();
+  }
+
+  /** Loads the replicas and subscribes to the sentinels' events; neither failing stops the client. */
+  async start(): Promise<void> {
+    await Promise.all([this.replicas.refresh().catch(() => {}), this.watcher.start()]);
+  }
+
+  private pool(address: Address, prepare: Prepare | null): ServerPool {
+    return new ServerPool(address, this.config, this.limits, this.events, prepare);
+  }
+
+  // --- following the master ---
+
+  private onSentinelEvent(event: SentinelEvent): void {
+    if (event.kind === 'switch-master') void this.rediscover(event.address);
+    this.replicas.schedule();
+  }
+
+  /** Starts a switch (or joins the one under way); `hint` is tried first. */
+  private rediscover(hint?: Address): Promise<ServerPool> {
+    if (this.closed) return Promise.reject(closedError());
+    if (hint !== undefined) this.hint = hint;
+    if (this.switching !== null) return this.switching;
+    const switching: Promise<ServerPool> = this.switchMaster().finally(() => {
+      if (this.switching === switching) this.switching = null;
+    });
+    this.switching = switching;
+    // Waiting calls see a failure through their own `then`; nobody else must trip on it.
+    switching.catch(() => {});
+    return switching;
+  }
+
+  private async switchMaster(): Promise<ServerPool> {
+    const deadline = Date.now() + SWITCH_TIMEOUT_MS;
+    let address: Address;
+    // A `+switch-master` that arrives while a round runs may make its answer stale: go again.
+    do address = await this.discovery.findMaster(deadline, () => this.takeHint());
+    while (this.hint !== null && !this.closed);
+    if (this.closed) throw closedError();
+    if (formatAddress(address) === this.master.key) return this.master;
+    const old = this.master;
+    this.master = this.pool(address, this.masterPrepare);
+    this.retire(old);
+    this.replicas.schedule();
+    return this.master;
+  }
+
+  private takeHint(): Address | null {
+    const hint = this.hint;
+    this.hint = null;
+    return hint;
+  }
+
+  /** Closes an old master's pools: replies in flight still arrive (grace period), queued calls come back here. */
+  private retire(pool: ServerPool): void {
+    const closing = pool.close().finally(() => this.retiring.delete(closing));
+    this.retiring.add(closing);
+  }
+
+  /** The master to use now, or once the switch under way ends. */
+  private masterReady(): Promise<ServerPool> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.switching ?? Promise.resolve(this.master);
+  }
+
+  // --- ResendHandler ---
+
+  onReadOnly(command: SentinelCommand, _error: ReplyError): void {
+    if (this.closed) return command.giveUp(closedError());
+    // From the current master: it was demoted, find the new one. From a retired one: we already did.
+    if (command.target === this.master) void this.rediscover();
+    this.dispatch(command);
+  }
+
+  onUnsent(command: SentinelCommand, error: Error): void {
+    if (this.closed) return command.giveUp(error);
+    if (command.onReplica) this.replicas.schedule();
+    else if (command.target === this.master) void this.rediscover();
+    this.dispatch(command);
+  }
+
+  private dispatch(command: SentinelCommand): void {
+    if (this.closed) return command.giveUp(closedError());
+    if (command.readOnly && !command.masterOnly) {
+      // Replicas keep serving reads while the master is being replaced.
+      const replica = this.replicas.next();
+      if (replica !== undefined) {
+        command.onReplica = true;
+        command.target = replica;
+        replica.send(command, command.database);
+        return;
+      }
+    }
+    command.onReplica = false;
+    if (this.switching !== null) {
+      this.switching.then(
+        () => this.dispatch(command),
+        (err: Error) => command.giveUp(err),
+      );
+      return;
+    }
+    command.target = this.master;
+    this.master.send(command, command.database);
+  }
+
+  /**
+   * Runs `fn` on the master; when it never reached the master (no connection, not a master)
+   * or was refused with READONLY, rediscovers and runs it again (READONLY once).
+   */
+  private async onMaster<T>(fn: (pool: ServerPool) => Promise<T>): Promise<T> {
+    let readOnlyRetried = false;
+    for (let resends = 0; ; ) {
+      const pool = await this.masterReady();
+      try {
+        return await fn(pool);
+      } catch (err) {
+        if (this.closed) throw err;
+        if (isReadOnlyReply(err) && !readOnlyRetried) readOnlyRetried = true;
+        else if (!(wasNeverSent(err) && resends++ < MAX_RESENDS)) throw err;
+        if (pool === this.master) void this.rediscover();
+      }
+    }
+  }
+
+  // --- Router ---
+
+  send(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const readOnly = this.readFromReplica && isReadOnlyCommand(args);
+      this.dispatch(new SentinelCommand(args, settings, resolve, reject, null, 0, this, database, readOnly));
+    });
+  }
+
+  pipeline(commands: readonly (readonly CommandArg[])[], settings: readonly DecodeSettings[], database: number): Promise<unknown[]> {
+    const n = commands.length;
+    if (n === 0) return Promise.resolve([]);
+    // All on one server, in order: a pipeline that writes must read its own writes.
+    const readOnly = this.readFromReplica && commands.every(isReadOnlyCommand);
+    return new Promise((resolve) => {
+      const batch = new Batch(n, resolve);
+      for (let i = 0; i < n; i++) this.dispatch(new SentinelCommand(commands[i], settings[i], null, null, batch, i, this, database, readOnly));
+    });
+  }
+
+  sendBlocking(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs: number): Promise<unknown> {
+    return this.onMaster((pool) => runExclusive(pool, args, settings, database, blockMs));
+  }
+
+  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown> {
+    const { pending, promise } = pendingCall(args, settings);
+    this.poolFor(endpoint).send(pending, database);
+    return promise;
+  }
+
+  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<Map<string, unknown>> {
+    const result = await this.send(args, settings, database).catch((err: unknown) => err);
+    return new Map([[this.master.key, result]]);
+  }
+
+  async take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection> {
+    if (options.endpoint !== undefined) {
+      const pool = this.poolFor(options.endpoint);
+      return { connection: await pool.acquire(), pool };
+    }
+    return this.onMaster(async (pool) => ({ connection: await pool.acquire(), pool }));
+  }
+
+  async endpoints(): Promise<EndpointInfo[]> {
+    const master = await this.masterReady();
+    return [{ address: master.address, type: 'master' }, ...this.replicas.list.map((pool): EndpointInfo => ({ address: pool.address, type: 'replica' }))];
+  }
+
+  /** The master's or a replica's pool when the address is theirs; otherwise one of its own, kept until close. */
+  private poolFor(endpoint: Address): ServerPool {
+    const key = formatAddress(endpoint);
+    if (key === this.master.key) return this.master;
+    let pool = this.replicas.find(key) ?? this.others.get(key);
+    if (pool === undefined) {
+      pool = this.pool(endpoint, this.prepare);
+      this.others.set(key, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.discovery.close();
+    this.watcher.close();
+    clearInterval(this.refreshTimer);
+    this.events.off('disconnect', this.onDisconnect);
+    await Promise.all([this.master.close(), this.replicas.close(), ...[...this.others.values()].map((p) => p.close()), ...this.retiring]);
+  }
+}
+
+function closedError(): ConnectionPoolError {
+  return new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
+}
