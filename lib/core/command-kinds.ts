@@ -23,6 +23,20 @@ const BLOCKING_LAST_ARG_TIMEOUT = new Set(['blpop', 'brpop', 'brpoplpush', 'blmo
 const BLOCKING_FIRST_ARG_TIMEOUT = new Set(['blmpop', 'bzmpop']);
 const BLOCKING_OTHER = new Set(['wait', 'waitaof']);
 
+/**
+ * Every name any check below may care about: one Set lookup lets the common command
+ * (GET, SET, ...) skip all of them on the hot path.
+ */
+const SPECIAL = new Set([
+  ...TRANSACTION, ...PUSH, ...CONNECTION_STATE, 'client',
+  ...BLOCKING_LAST_ARG_TIMEOUT, ...BLOCKING_FIRST_ARG_TIMEOUT, ...BLOCKING_OTHER, 'xread', 'xreadgroup',
+]);
+
+/** Whether the command needs any of the checks below; `false` for ordinary commands. */
+export function isSpecialCommand(name: string): boolean {
+  return SPECIAL.has(name);
+}
+
 /** Lower-cases a command name given as string or bytes without allocating for the common lower-case string. */
 export function commandName(arg: CommandArg): string {
   if (typeof arg === 'string') {

@@ -5,7 +5,7 @@ import { resolveOptions, validateCallSettings, validateAddress } from './options
 import { parseRedisUrl } from './url.js';
 import { PipelinedExceptions } from './errors.js';
 import { applySettings, decodeSettings, isPlainObject, SETTING_KEYS, splitCallArgs, type ViewSettings } from './call-args.js';
-import { blockingTimeoutMs, commandName, isConnectionStateCommand, isPushCommand, isTransactionCommand } from './command-kinds.js';
+import { blockingTimeoutMs, commandName, isConnectionStateCommand, isPushCommand, isSpecialCommand, isTransactionCommand } from './command-kinds.js';
 import { ClientCore, closedError } from './client-core.js';
 import type { EndpointInfo, Router } from './router.js';
 import { Connection } from './client/connection.js';
@@ -78,7 +78,7 @@ class RedisClient {
       }
       assertCommandArgs(command);
       name = commandName(command[0]);
-      checkSharedCommand(name, command);
+      if (isSpecialCommand(name)) checkSharedCommand(name, command);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -238,7 +238,7 @@ function dispatch(router: Router, name: string, command: CommandArg[], view: Vie
     if (endpoint === 'masters') return router.fanOut(command, view.decode, view.database);
     return router.sendTo(parseEndpoint(endpoint), command, view.decode, view.database);
   }
-  const blockMs = blockingTimeoutMs(name, command);
+  const blockMs = isSpecialCommand(name) ? blockingTimeoutMs(name, command) : undefined;
   if (blockMs !== undefined) return router.sendBlocking(command, view.decode, view.database, blockMs);
   return router.send(command, view.decode, view.database);
 }
