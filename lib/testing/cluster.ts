@@ -142,10 +142,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         const views = await Promise.all(
           running.map(async (node) => {
             const info = parseInfo(await node.cli('cluster', 'info'));
-            const lines = parseClusterNodes(await node.cli('cluster', 'nodes'));
+            // Nodes marked failed (killed on purpose) are left out; every other must be settled.
+            const lines = parseClusterNodes(await node.cli('cluster', 'nodes')).filter((l) => !l.flags.includes('fail'));
             const settledView = lines.every((l) => l.link === 'connected' && !l.flags.some((f) => f === 'handshake' || f === 'noaddr' || f === 'fail?'));
             const signature = lines
-              .filter((l) => !l.flags.includes('fail'))
               .map((l) => `${l.id} ${l.flags.filter((f) => f !== 'myself').join(',')} ${l.master} ${l.slots}`)
               .sort()
               .join('\n');

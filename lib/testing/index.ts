@@ -18,3 +18,4 @@ export { freePort } from './free-port.js';
 export { startRedisProcess, RedisProcessError } from './redis-process.js';
 export { exchange, answersPing, waitUntilReady, pollUntil } from './probe.js';
 export { startRedisCluster, type RedisClusterOptions, type RedisClusterSetup } from './cluster.js';
+export { startFaultProxy, type FaultProxy, type FaultProxyOptions } from './fault-proxy.js';

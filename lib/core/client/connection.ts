@@ -59,7 +59,8 @@ export class Connection {
     this.#track(name, command as CommandArg[]);
     const { pending, promise } = pendingCall(command as CommandArg[], view.decode, blockingTimeoutMs(name, command as CommandArg[]) ?? 0);
     connection.send(pending);
-    return promise;
+    const explain = this.#state.taken.explainError;
+    return explain === undefined ? promise : promise.catch((err: Error) => Promise.reject(explain(err)));
   }
 
   /** Sends the commands in one write; resolves to the replies, or rejects with `PipelinedExceptions`. */
@@ -71,6 +72,8 @@ export class Connection {
     this.#ensureDatabase(view.database, '');
     for (const c of parsed.commands) this.#track(commandName(c[0]), c);
     const results = await sendBatch(this.#state.taken.connection, parsed.commands, parsed.settings);
+    const explain = this.#state.taken.explainError;
+    if (explain !== undefined) for (let i = 0; i < results.length; i++) if (results[i] instanceof Error) results[i] = explain(results[i] as Error);
     if (results.some((r) => r instanceof Error)) throw new PipelinedExceptions(results);
     return results;
   }

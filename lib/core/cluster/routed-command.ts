@@ -1,0 +1,93 @@
+import { Pending, type Batch } from '../connection/pending.js';
+import { CommunicationError, ReplyError } from '../errors.js';
+import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import type { ServerPool } from '../pool/server-pool.js';
+
+/** What a routed command reports back to when the cluster sends it elsewhere. */
+export interface RedirectHandler {
+  /** MOVED, ASK, TRYAGAIN, CLUSTERDOWN (and LOADING/MASTERDOWN from a replica). */
+  onClusterReply(command: RoutedCommand, error: ReplyError): void;
+  /** The node could not be reached, and re-sending cannot run the command twice. */
+  onUnreachable(command: RoutedCommand, error: Error): void;
+}
+
+/** Reply codes that mean "not here / not now" rather than an answer to the command. */
+const CLUSTER_CODES = new Set(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN', 'LOADING', 'MASTERDOWN']);
+
+/** Failures of a connection that was never opened: nothing was written, re-sending is safe. */
+export const NEVER_SENT: ReadonlySet<string> = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT']);
+
+/**
+ * A command on its way through the cluster. It is a `Pending` (the connection settles it
+ * like any other) that intercepts redirect replies and hands itself back to the router to
+ * be re-sent, instead of a `.catch` chained on every call's promise. The same object is
+ * re-sent, so a redirect costs no allocation beyond the redirect's own parsing.
+ */
+export class RoutedCommand extends Pending {
+  /** Redirections and retries so far, bounded by `maxRedirections`. */
+  attempts = 0;
+  /** Sent to a replica (so a LOADING replica can hand it back to the master). */
+  onReplica = false;
+  /** Keep off replicas from now on (a replica was loading, stale or unreachable). */
+  masterOnly = false;
+  /** Where it was last sent: an empty host in a redirect means "this node's host". */
+  node: ServerPool | null = null;
+
+  constructor(
+    args: readonly CommandArg[],
+    settings: DecodeSettings,
+    resolve: ((value: unknown) => void) | null,
+    reject: ((error: Error) => void) | null,
+    batch: Batch | null,
+    index: number,
+    readonly handler: RedirectHandler,
+    readonly database: number,
+    /** Hash slot, or -1 for a keyless command (any master). */
+    public slot: number,
+    /** Read-only: may go to a replica, and may be re-sent after an I/O failure. */
+    readonly readOnly: boolean,
+  ) {
+    super(args, settings, resolve, reject, batch, index, 0);
+  }
+
+  override settle(value: unknown): void {
+    if (value instanceof ReplyError && CLUSTER_CODES.has(value.code)) {
+      if ((value.code !== 'LOADING' && value.code !== 'MASTERDOWN') || this.onReplica) {
+        this.handler.onClusterReply(this, value);
+        return;
+      }
+    }
+    super.settle(value);
+  }
+
+  override fail(error: Error): void {
+    if (error instanceof CommunicationError && (NEVER_SENT.has(error.code) || (this.readOnly && isConnectionLoss(error.code)))) {
+      this.handler.onUnreachable(this, error);
+      return;
+    }
+    super.fail(error);
+  }
+
+  /** Settles for good, bypassing the interception (a final error after retries). */
+  giveUp(error: Error): void {
+    super.fail(error);
+  }
+}
+
+/** A lost connection (reset, closed by the peer): a read-only command may safely run again. */
+function isConnectionLoss(code: string): boolean {
+  return code === 'ERR_COMMUNICATION' || code === 'ERR_CONNECTION_CLOSED';
+}
+
+/** `MOVED 3999 127.0.0.1:6381` / `ASK ...` → slot and address; IPv6 hosts keep their colons. */
+export function parseRedirect(message: string): { slot: number; host: string; port: number } | null {
+  const parts = message.split(' ');
+  if (parts.length < 3) return null;
+  const slot = Number(parts[1]);
+  const address = parts[2];
+  const colon = address.lastIndexOf(':');
+  if (colon === -1 || !Number.isInteger(slot)) return null;
+  const port = Number(address.slice(colon + 1));
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+  return Number.isInteger(port) ? { slot, host, port } : null;
+}

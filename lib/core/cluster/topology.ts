@@ -1,0 +1,288 @@
+import type { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import type { Address, ResolvedOptions } from '../options.js';
+import { formatAddress } from '../options.js';
+import { CommunicationError, RedisError, ReplyError } from '../errors.js';
+import type { DecodeSettings } from '../resp/types.js';
+import { pendingCall } from '../connection/pending.js';
+import type { ConnectConfig } from '../connection/connect.js';
+import type { RedisConnection } from '../connection/redis-connection.js';
+import { ServerPool } from '../pool/server-pool.js';
+import { SlotMap, parseClusterShards, parseClusterSlots, type HostPort, type ShardLayout } from './slot-map.js';
+
+const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
+
+/** Periodic refresh: catches changes no reply told us about (new replicas, a quiet failover). */
+const PERIODIC_REFRESH_MS = 30_000;
+/** Triggered refreshes start at most this often; triggers in between are merged into one. */
+const MIN_REFRESH_GAP_MS = 100;
+/** A node that does not answer the topology query in this time is skipped. */
+const QUERY_TIMEOUT_MS = 2000;
+/** How many nodes one refresh asks before giving up (each after the previous failed). */
+const QUERY_ATTEMPTS = 3;
+/** A node that left the topology keeps its pool this long, so replies already on their way arrive. */
+const RETIRE_DELAY_MS = 10_000;
+
+/**
+ * The cluster as this client knows it: the slot map, one `ServerPool` per node (keyed by
+ * the `host:port` we connect to, after `natMap`), and the refresh machinery — on demand
+ * after MOVED and failures (merged, so a reshard causes no storm of queries), when a node's
+ * connection drops, and every 30 s.
+ */
+export class Topology {
+  map: SlotMap<ServerPool> = new SlotMap();
+  private readonly pools = new Map<string, ServerPool>();
+  /** Pools named by the caller (`endpoint`): never retired by a refresh. */
+  private readonly pinned = new Set<ServerPool>();
+  private readonly retiring = new Map<ServerPool, NodeJS.Timeout>();
+  private readonly seeds: readonly Address[];
+  private refreshing: Promise<void> | null = null;
+  private refreshAgain = false;
+  private lastRefreshEnd = 0;
+  private delayTimer: NodeJS.Timeout | null = null;
+  private periodicTimer: NodeJS.Timeout | null = null;
+  private useShards = true;
+  private closed = false;
+  private masterTurn = 0;
+  /** TLS settings for nodes announced by IP: the certificate is checked against the seed's host name. */
+  private readonly ipTlsConfig: ConnectConfig | null;
+  private readonly prepare: ((connection: RedisConnection) => Promise<void>) | null;
+  private readonly onDisconnect = (info: { address?: string }) => {
+    if (info?.address !== undefined && this.pools.has(info.address)) this.scheduleRefresh();
+  };
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly events: EventEmitter,
+  ) {
+    this.seeds = options.addresses;
+    this.prepare = options.readFrom === 'replica' ? sendReadOnly : null;
+    this.ipTlsConfig = tlsConfigForIps(options);
+  }
+
+  /** Loads the first topology from the seeds (skipping seeds that are down), then keeps it fresh. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.events.on('disconnect', this.onDisconnect);
+    this.periodicTimer = setInterval(() => this.scheduleRefresh(), PERIODIC_REFRESH_MS);
+    this.periodicTimer.unref();
+  }
+
+  /** The pool for an address the cluster announced (MOVED, ASK, CLUSTER SHARDS), after `natMap`. */
+  announced(host: string, port: number): ServerPool {
+    return this.pool(this.translate(host, port));
+  }
+
+  /** The pool for an address the caller named; kept for the client's lifetime. */
+  endpoint(address: Address): ServerPool {
+    const pool = this.pool(address);
+    this.pinned.add(pool);
+    return pool;
+  }
+
+  /** Any master, in turn, for keyless commands. */
+  anyMaster(): ServerPool {
+    const shards = this.map.shards;
+    if (shards.length === 0) throw new RedisError('The cluster has no known master', 'ERR_CLUSTER_EMPTY');
+    return shards[this.masterTurn++ % shards.length].master;
+  }
+
+  private translate(host: string, port: number): Address {
+    const nat = this.options.natMap;
+    if (nat === undefined) return [host, port];
+    const mapped = typeof nat === 'function' ? nat(host, port) : (nat[`${host}:${port}`] ?? nat[formatAddress([host, port])]);
+    return mapped === undefined ? [host, port] : [mapped[0], mapped[1]];
+  }
+
+  private pool(address: Address): ServerPool {
+    const key = formatAddress(address);
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      const config = this.ipTlsConfig !== null && typeof address !== 'string' && isIP(address[0]) !== 0 ? this.ipTlsConfig : this.options;
+      const limits = { maxConnections: this.options.maxConnections, waitTimeout: this.options.waitTimeout };
+      pool = new ServerPool(address, config, limits, this.events, this.prepare);
+      this.pools.set(key, pool);
+    } else {
+      const timer = this.retiring.get(pool);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.retiring.delete(pool);
+      }
+    }
+    return pool;
+  }
+
+  /**
+   * Asks for a refresh soon. Calls while one runs are merged into a single follow-up, and
+   * refreshes start at most every `MIN_REFRESH_GAP_MS`: a reshard that answers thousands of
+   * commands with MOVED costs a handful of queries, not thousands.
+   */
+  scheduleRefresh(): void {
+    if (this.closed) return;
+    if (this.refreshing !== null) {
+      this.refreshAgain = true;
+      return;
+    }
+    if (this.delayTimer !== null) return;
+    const wait = this.lastRefreshEnd + MIN_REFRESH_GAP_MS - Date.now();
+    if (wait > 0) {
+      this.delayTimer = setTimeout(() => {
+        this.delayTimer = null;
+        this.refresh().catch(() => {});
+      }, wait);
+      this.delayTimer.unref();
+      return;
+    }
+    this.refresh().catch(() => {});
+  }
+
+  /** Reloads the slot map now (joining a refresh already running). */
+  refresh(): Promise<void> {
+    if (this.refreshing !== null) return this.refreshing;
+    this.refreshing = this.load().finally(() => {
+      this.refreshing = null;
+      this.lastRefreshEnd = Date.now();
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.scheduleRefresh();
+      }
+    });
+    return this.refreshing;
+  }
+
+  /** Asks known nodes (masters first, in random order), then the seeds, until one answers. */
+  private async load(): Promise<void> {
+    const candidates: Address[] = [];
+    const seen = new Set<string>();
+    const add = (address: Address) => {
+      const key = formatAddress(address);
+      if (!seen.has(key)) {
+        seen.add(key);
+        candidates.push(address);
+      }
+    };
+    for (const shard of shuffle([...this.map.shards])) add(shard.master.address);
+    for (const shard of this.map.shards) for (const replica of shard.replicas) add(replica.address);
+    for (const seed of this.seeds) add(seed);
+
+    const initial = this.map.shards.length === 0;
+    let lastError: unknown;
+    let asked = 0;
+    for (const address of candidates) {
+      // The first load walks every seed (some may be down); later ones need only a few answers.
+      if (!initial && asked >= QUERY_ATTEMPTS) break;
+      if (this.closed) return;
+      asked++;
+      try {
+        const layouts = await this.query(address);
+        if (layouts.length === 0) throw new RedisError(`${formatAddress(address)} reported no masters`, 'ERR_CLUSTER_EMPTY');
+        this.install(layouts);
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    const message = initial ? 'None of the cluster seeds answered' : 'Could not refresh the cluster topology';
+    throw new CommunicationError(`${message} (${candidates.map(formatAddress).join(', ')}): ${(lastError as Error)?.message}`, {
+      cause: lastError,
+      code: (lastError as RedisError)?.code ?? 'ERR_CONNECT',
+    });
+  }
+
+  private async query(address: Address): Promise<ShardLayout[]> {
+    const pool = this.pool(address);
+    const queried: HostPort = typeof address === 'string' ? ['localhost', 0] : address;
+    if (this.useShards) {
+      try {
+        return parseClusterShards(await this.ask(pool, 'SHARDS'), queried, this.options.socketFactory === 'ssl');
+      } catch (err) {
+        // Servers before 7.0 have no CLUSTER SHARDS; remember, and use CLUSTER SLOTS from now on.
+        if (!(err instanceof ReplyError && /unknown (sub)?command/i.test(err.message))) throw err;
+        this.useShards = false;
+      }
+    }
+    return parseClusterSlots(await this.ask(pool, 'SLOTS'), queried);
+  }
+
+  /** A topology query on the node's shared connection, bounded in time (a hung node must not stall refreshes). */
+  private ask(pool: ServerPool, what: 'SHARDS' | 'SLOTS'): Promise<unknown> {
+    const { pending, promise } = pendingCall(['CLUSTER', what], UTF8);
+    pool.send(pending, 0);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CommunicationError(`${pool.key} did not answer CLUSTER ${what} within ${QUERY_TIMEOUT_MS} ms`, { code: 'ERR_SOCKET_TIMEOUT' })), QUERY_TIMEOUT_MS);
+      timer.unref();
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Replaces the slot map; nodes that left the topology are retired. */
+  private install(layouts: readonly ShardLayout[]): void {
+    const map = SlotMap.from(layouts, (hp) => this.announced(hp[0], hp[1]));
+    this.map = map;
+    const inUse = new Set<ServerPool>(this.pinned);
+    for (const shard of map.shards) {
+      inUse.add(shard.master);
+      for (const replica of shard.replicas) inUse.add(replica);
+    }
+    for (const [key, pool] of this.pools) {
+      if (inUse.has(pool) || this.retiring.has(pool)) continue;
+      const timer = setTimeout(() => {
+        this.retiring.delete(pool);
+        this.pools.delete(key);
+        void pool.close();
+      }, RETIRE_DELAY_MS);
+      timer.unref();
+      this.retiring.set(pool, timer);
+    }
+  }
+
+  /** Every master and replica, as `endpoints()` lists them. */
+  nodes(): { pool: ServerPool; type: 'master' | 'replica' }[] {
+    const out: { pool: ServerPool; type: 'master' | 'replica' }[] = [];
+    for (const shard of this.map.shards) {
+      out.push({ pool: shard.master, type: 'master' });
+      for (const replica of shard.replicas) out.push({ pool: replica, type: 'replica' });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.off('disconnect', this.onDisconnect);
+    if (this.periodicTimer !== null) clearInterval(this.periodicTimer);
+    if (this.delayTimer !== null) clearTimeout(this.delayTimer);
+    for (const timer of this.retiring.values()) clearTimeout(timer);
+    this.retiring.clear();
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+    this.pools.clear();
+  }
+}
+
+/** READONLY on every new connection, so replicas serve reads (harmless on masters). */
+async function sendReadOnly(connection: RedisConnection): Promise<void> {
+  const { pending, promise } = pendingCall(['READONLY'], UTF8);
+  connection.send(pending);
+  await promise;
+}
+
+/**
+ * Nodes usually announce IP addresses, but certificates name hosts. Unless the caller set
+ * `tls.servername`, connections to IP-announced nodes check the certificate (and send SNI)
+ * for the first seed given by host name — the name the caller trusts for this cluster.
+ */
+function tlsConfigForIps(options: ResolvedOptions): ConnectConfig | null {
+  if (options.socketFactory !== 'ssl' || options.tls?.servername !== undefined) return null;
+  const named = options.addresses.find((a): a is readonly [string, number] => typeof a !== 'string' && isIP(a[0]) === 0);
+  if (named === undefined) return null;
+  return { ...options, tls: { ...options.tls, servername: named[0] } };
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
