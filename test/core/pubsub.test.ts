@@ -75,9 +75,9 @@ describe.each([2, 3] as const)('push connections over RESP%i', (respVersion) => 
     await p.call('subscribe', 'lost');
     await p.nextMessage();
     const ended = new Promise<Error>((resolve) => p.onClose(resolve));
-    const waiting = p.nextMessage();
+    const waiting = expect(p.nextMessage()).rejects.toThrow(CommunicationError);
     await redis.call('client', 'kill', 'type', 'pubsub');
-    await expect(waiting).rejects.toThrow(CommunicationError);
+    await waiting;
     expect(await ended).toBeInstanceOf(CommunicationError);
     expect(p.closed).toBe(true);
   });
