@@ -9,7 +9,8 @@ import { hashSlot } from './hash-slot.js';
 import { ANY_SLOT, KeyExtractor } from './key-extractor.js';
 import { MULTI_KEY, mergeParts, splitBySlot, type SlotPart } from './multi-key.js';
 import { NEVER_SENT, RoutedCommand, parseRedirect, type RedirectHandler } from './routed-command.js';
-import { explainOnConnection, runExclusiveCall, sendAsking } from './exclusive-call.js';
+import { explainOnConnection, sendAsking } from './exclusive-call.js';
+import { runExclusive } from '../pool/exclusive.js';
 import type { Topology } from './topology.js';
 
 /**
@@ -225,7 +226,7 @@ export class ClusterRouter implements Router, RedirectHandler {
       const pool = asking ?? (slot === ANY_SLOT ? this.topology.anyMaster() : this.topology.map.masterFor(slot));
       if (pool === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
       try {
-        return await runExclusiveCall(pool, asking !== null, args, settings, database, blockMs);
+        return await runExclusive(pool, args, settings, database, blockMs, asking !== null);
       } catch (err) {
         // Redirects, and a master that could not even be connected to (nothing was sent).
         const code = err instanceof ReplyError || (err instanceof CommunicationError && NEVER_SENT.has(err.code)) ? err.code : '';

@@ -1,46 +1,11 @@
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { Pending, pendingCall } from '../connection/pending.js';
+import type { DecodeSettings } from '../resp/types.js';
+import { Pending } from '../connection/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { ReplyError } from '../errors.js';
-import { selectDatabase } from '../pool/exclusive.js';
 
 const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 function ignore(): void {}
-
-/**
- * Runs one command on an exclusive connection of `pool` (blocking commands must not hold
- * the shared socket), optionally preceded by ASKING in the same write — ASKING applies to
- * the next command on that connection only. The connection goes back to the pool clean.
- */
-export async function runExclusiveCall(
-  pool: ServerPool,
-  asking: boolean,
-  args: readonly CommandArg[],
-  settings: DecodeSettings,
-  database: number,
-  blockMs: number,
-): Promise<unknown> {
-  const connection = await pool.acquire();
-  try {
-    if (database !== connection.database) await selectDatabase(connection, database);
-    // ASKING's reply is of no interest: if it failed, the command's own reply says why.
-    if (asking) connection.send(new Pending(['ASKING'], UTF8, ignore, ignore, null, 0, 0));
-    const { pending, promise } = pendingCall(args, settings, blockMs);
-    connection.send(pending);
-    return await promise;
-  } finally {
-    let reusable = !connection.closed && connection.idle;
-    if (reusable && connection.database !== pool.database) {
-      reusable = await selectDatabase(connection, pool.database).then(
-        () => true,
-        () => false,
-      );
-    }
-    if (reusable) pool.release(connection);
-    else pool.discard(connection);
-  }
-}
 
 /** Sends ASKING then `command` on the shared connection: both queued in one turn, so adjacent in one write. */
 export function sendAsking(pool: ServerPool, command: Pending, database: number): void {

@@ -1,5 +1,5 @@
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { pendingCall, pendingBatch } from '../connection/pending.js';
+import { Pending, pendingCall, pendingBatch } from '../connection/pending.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { ServerPool } from './server-pool.js';
 
@@ -14,10 +14,14 @@ export async function runExclusive(
   settings: DecodeSettings,
   database: number,
   blockMs: number,
+  /** Cluster ASK: send ASKING first, in the same write (it applies to the next command only). */
+  asking = false,
 ): Promise<unknown> {
   const connection = await pool.acquire();
   try {
     if (database !== connection.database) await selectDatabase(connection, database);
+    // ASKING's reply is of no interest: if it failed, the command's own reply says why.
+    if (asking) connection.send(new Pending(['ASKING'], UTF8, ignore, ignore, null, 0, 0));
     const { pending, promise } = pendingCall(args, settings, blockMs);
     connection.send(pending);
     return await promise;
@@ -33,6 +37,7 @@ export async function runExclusive(
 }
 
 const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
+function ignore(): void {}
 
 /** SELECTs `database` on a connection and records it. */
 export async function selectDatabase(connection: RedisConnection, database: number): Promise<void> {
