@@ -1,10 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
-import { CommunicationError, ConnectionPoolError } from '../errors.js';
-import { connect, type ConnectConfig } from '../connection/connect.js';
+import { CommunicationError, ConnectionPoolError, ReplyError } from '../errors.js';
+import { backoffMs, connect, type ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import type { Pending } from '../connection/pending.js';
+import { pendingCall, type Pending } from '../connection/pending.js';
 import { Fifo } from '../connection/fifo.js';
 
 /** A multiplexed connection for one database, plus calls waiting for it to connect. */
@@ -40,6 +40,13 @@ export class ServerPool {
   private closed = false;
   /** Everything open, exclusive or shared, so `close()` reaches all of it. */
   private readonly open = new Set<RedisConnection>();
+  /** Reconnect gate: consecutive connect rounds that failed to reach the server (0 while it is reachable). */
+  private failedRounds = 0;
+  /** While `failedRounds > 0`: when the next round may start. */
+  private nextRoundAt = 0;
+  /** While `failedRounds > 0`: the one round in progress; other callers wait for its outcome. */
+  private probe: Promise<RedisConnection> | null = null;
+  private cooldown: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
 
   constructor(
     readonly address: Address,
@@ -121,6 +128,7 @@ export class ServerPool {
         return;
       }
       slot.lost = true;
+      if (connection.socket.bytesRead === 0) this.unreachable();
       this.events?.emit('disconnect', { address: this.key, error });
       // Calls never written are safe to send again; anything written already failed above.
       if (unsent.length > 0) for (const p of unsent) this.enqueue(slot, p);
@@ -133,7 +141,7 @@ export class ServerPool {
   }
 
   private async newConnection(database: number): Promise<RedisConnection> {
-    const connection = await connect(this.address, database === this.config.database ? this.config : { ...this.config, database });
+    const connection = await this.dial(database === this.config.database ? this.config : { ...this.config, database });
     if (this.prepare !== null) {
       try {
         await this.prepare(connection);
@@ -144,6 +152,65 @@ export class ServerPool {
     }
     this.open.add(connection);
     return connection;
+  }
+
+  /**
+   * `connect()` behind a gate shared by every caller of this pool (shared and exclusive
+   * connections alike), so an outage under load cannot become a reconnect storm. Once the
+   * server was found unreachable (a round of `connectRetry` attempts failed, or a connection
+   * was lost before the server sent a byte), the next round starts only after a backoff
+   * that grows with each failed round (full jitter, at most 2 s), one round at a time:
+   * other callers wait for its outcome and fail with its error. While the gate is closed a
+   * round counts as a success only once the server answered on the new connection.
+   */
+  private async dial(config: ConnectConfig): Promise<RedisConnection> {
+    while (this.failedRounds > 0 && this.probe !== null) await this.probe;
+    if (this.failedRounds === 0) return this.round(config);
+    const probe = this.delayedRound(config);
+    this.probe = probe;
+    try {
+      return await probe;
+    } finally {
+      if (this.probe === probe) this.probe = null;
+    }
+  }
+
+  private async delayedRound(config: ConnectConfig): Promise<RedisConnection> {
+    const wait = this.nextRoundAt - Date.now();
+    if (wait > 0 && !this.closed) {
+      await new Promise<void>((resolve) => {
+        this.cooldown = { timer: setTimeout(resolve, wait), resolve };
+      });
+      this.cooldown = null;
+    }
+    if (this.closed) throw new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
+    return this.round(config);
+  }
+
+  private async round(config: ConnectConfig): Promise<RedisConnection> {
+    let connection: RedisConnection | undefined;
+    try {
+      connection = await connect(this.address, config);
+      // While the gate is closed, only an answer proves the server back. An empty handshake
+      // (RESP2, no password, name or database) reads nothing, and a server that accepts and
+      // hangs up at once would look reachable: ask it for a PING.
+      if (this.failedRounds > 0 && connection.socket.bytesRead === 0) await answers(connection, config.connectTimeout);
+      this.failedRounds = 0;
+      return connection;
+    } catch (err) {
+      connection?.destroy(err as Error, false);
+      if (!(err instanceof ReplyError)) this.unreachable();
+      throw err;
+    }
+  }
+
+  /** Closes the gate (or keeps it closed): the next round waits for the next backoff. */
+  private unreachable(): void {
+    const now = Date.now();
+    // Failures seen together (every caller of one outage) count once.
+    if (this.failedRounds > 0 && now < this.nextRoundAt) return;
+    this.failedRounds++;
+    this.nextRoundAt = now + backoffMs(this.failedRounds + 1);
   }
 
   /** Takes an exclusive connection (on the pool's default database). */
@@ -197,6 +264,8 @@ export class ServerPool {
 
   /** Drops an exclusive connection for good (broken, or in an unknown state). */
   discard(connection: RedisConnection): void {
+    // Lost (not given up by its user) before the server sent a byte: the server is not really there.
+    if (connection.closed && connection.socket.bytesRead === 0 && !this.closed) this.unreachable();
     connection.onClose = null;
     connection.destroy(new CommunicationError(`Connection to ${this.key} was discarded`, { code: 'ERR_DISCARDED' }), false);
     this.open.delete(connection);
@@ -233,6 +302,10 @@ export class ServerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.cooldown !== null) {
+      clearTimeout(this.cooldown.timer);
+      this.cooldown.resolve();
+    }
     const closedError = new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
     let waiter: Waiter | undefined;
     while ((waiter = this.nextWaiter()) !== undefined) waiter.reject(closedError);
@@ -252,5 +325,22 @@ export class ServerPool {
     // Resolve only once the sockets are really gone: no handle outlives close().
     await Promise.all(closing);
     this.idle.length = 0;
+  }
+}
+
+/** Resolves once the server answered a PING on `connection` (an error reply is an answer too). */
+async function answers(connection: RedisConnection, timeoutMs: number | undefined): Promise<void> {
+  const { pending, promise } = pendingCall(['PING'], { decoder: null, attributes: false });
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => connection.destroy(new CommunicationError(`Connection to ${connection.where} got no answer within ${timeoutMs} ms`, { code: 'ERR_CONNECT_TIMEOUT' }), false), timeoutMs);
+  connection.send(pending);
+  try {
+    await promise;
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
