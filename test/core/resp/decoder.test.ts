@@ -520,3 +520,24 @@ describe('RespDecoder hostile input', () => {
     expect(() => new RespDecoder(h, { maxBulkLength: undefined })).not.toThrow();
   });
 });
+
+describe('large bulk strings split across reads', () => {
+  // Payloads below, at and above the 64 KiB read size, cut at uneven points.
+  it.each([1000, 64 * 1024, 300 * 1024 + 7])('decodes a %i-byte payload cut into uneven reads, followed by another reply', (size) => {
+    const payload = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
+    const wire = Buffer.concat([Buffer.from(`$${size}\r\n`), payload, Buffer.from('\r\n+NEXT\r\n')]);
+    const chunks: Buffer[] = [];
+    for (let pos = 0, step = 1; pos < wire.length; pos += step, step = (step * 7 + 3) % 65_537 || 1) {
+      chunks.push(wire.subarray(pos, Math.min(wire.length, pos + step)));
+    }
+    expect(chunks.length).toBeGreaterThan(2);
+    const { events, error } = decodeChunks(chunks, RAW);
+    expect(error).toBeUndefined();
+    expect(events).toHaveLength(2);
+    expect(Buffer.compare(events[0][1] as Buffer, payload)).toBe(0);
+    expect(events[1]).toEqual(['reply', Buffer.from('NEXT')]);
+    const text = decodeChunks(chunks, UTF8);
+    expect(text.events[0][1]).toBe(payload.toString('utf8'));
+  });
+});
