@@ -1,5 +1,5 @@
 import { assertCommandArgs } from './resp/encoder.js';
-import type { CommandArg } from './resp/types.js';
+import type { CommandArg, DecodeSettings } from './resp/types.js';
 import type { Address, CallOptions, CallSettings, RedisOptions } from './options.js';
 import { resolveOptions, validateCallSettings, validateAddress } from './options.js';
 import { parseRedisUrl } from './url.js';
@@ -12,6 +12,9 @@ import { Connection } from './client/connection.js';
 import { PushConnection } from './client/push-connection.js';
 import { parsePipeline } from './client/pipeline-args.js';
 import { sendBatch, selectDatabase } from './pool/exclusive.js';
+import type { PoolGauges } from './pool/server-pool.js';
+import { commandChannel } from './diagnostics/channels.js';
+import { traceCall, tracePipeline } from './diagnostics/trace-command.js';
 import { scanHash, scanKeys, scanSet, scanSortedSet, type KeyScanOptions, type ScanOptions } from './scan.js';
 
 export interface ConnectionOptions extends CallSettings {
@@ -85,6 +88,13 @@ class RedisClient {
     if (core.closed) return Promise.reject(closedError());
     const view = options === undefined ? this.#view : applySettings(this.#view, options);
     const endpoint = options?.endpoint;
+    // The one check the untraced path pays: no context, no closure unless someone listens.
+    if (commandChannel.hasSubscribers) return traceCall(name, command, view, (traced) => this.#run(name, command, traced, endpoint));
+    return this.#run(name, command, view, endpoint);
+  }
+
+  #run(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    const core = this.#core;
     const cache = core.cache;
     if (cache !== null && endpoint === undefined) {
       if (cache.cacheable(name, command)) {
@@ -143,23 +153,30 @@ class RedisClient {
       if (blockingTimeoutMs(name, command) !== undefined) blocking = true;
     }
     if (this.#core.closed) throw closedError();
+    if (commandChannel.hasSubscribers) {
+      return tracePipeline(parsed.commands, parsed.settings, view.database, (settings) => this.#pipeline(parsed.commands, settings, view, blocking));
+    }
+    return this.#pipeline(parsed.commands, parsed.settings, view, blocking);
+  }
+
+  async #pipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blocking: boolean): Promise<any[]> {
     const cache = this.#core.cache;
-    if (cache !== null) for (const command of parsed.commands) cache.written(commandName(command[0]), command);
+    if (cache !== null) for (const command of commands) cache.written(commandName(command[0]), command);
     const router = this.#core.router ?? (await this.#core.getRouter());
     let results: unknown[];
     if (blocking) {
       // A blocking command would stall the shared socket: run this pipeline on its own connection.
-      const { connection, pool } = await router.take({ key: parsed.commands[0]?.[1] });
+      const { connection, pool } = await router.take({ key: commands[0]?.[1] });
       try {
         if (connection.database !== view.database) await selectDatabase(connection, view.database);
-        results = await sendBatch(connection, parsed.commands, parsed.settings);
+        results = await sendBatch(connection, commands, settings);
         if (connection.database !== pool.database && !connection.closed) await selectDatabase(connection, pool.database);
       } finally {
         if (!connection.closed && connection.idle && connection.database === pool.database) pool.release(connection);
         else pool.discard(connection);
       }
     } else {
-      results = await router.pipeline(parsed.commands, parsed.settings, view.database);
+      results = await router.pipeline(commands, settings, view.database);
     }
     for (let i = 0; i < results.length; i++) if (results[i] instanceof Error) throw new PipelinedExceptions(results);
     return results;
@@ -200,6 +217,15 @@ class RedisClient {
   /** Client-side caching counters (all zero when `clientSideCache` is off). */
   clientSideCacheStats(): { hits: number; misses: number; entries: number } {
     return this.#core.cache?.stats() ?? { hits: 0, misses: 0, entries: 0 };
+  }
+
+  /**
+   * Pool gauges per server, for health pages and metrics: open shared connections,
+   * exclusive connections in use and idle, callers waiting for one. Empty before the
+   * first call (nothing is connected yet) and after `close()`.
+   */
+  stats(): PoolGauges[] {
+    return this.#core.router?.pools().map((pool) => pool.gauges()) ?? [];
   }
 
   /** Listens to client events (`'disconnect'`, `'reconnect'`), shared by every view. */

@@ -36,5 +36,7 @@ export interface Router {
   /** An exclusive connection to the server owning `key`, or to `endpoint`, or to any master. */
   take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection>;
   endpoints(): Promise<EndpointInfo[]>;
+  /** Every pool the router holds now (for `redis.stats()`). */
+  pools(): ServerPool[];
   close(): Promise<void>;
 }

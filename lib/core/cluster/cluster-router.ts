@@ -289,6 +289,10 @@ export class ClusterRouter implements Router, RedirectHandler {
     return this.topology.nodes().map(({ pool, type }) => ({ address: pool.address, type }));
   }
 
+  pools(): ServerPool[] {
+    return this.topology.nodes().map((node) => node.pool);
+  }
+
   close(): Promise<void> {
     return this.topology.close();
   }

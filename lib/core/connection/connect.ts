@@ -7,6 +7,7 @@ import { openSocket, type SocketSettings } from './open-socket.js';
 import { RedisConnection } from './redis-connection.js';
 import { pendingBatch } from './pending.js';
 import type { Secret } from '../secret.js';
+import { publishConnect } from '../diagnostics/channels.js';
 
 const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
 
@@ -45,8 +46,11 @@ export async function connect(address: Address, config: ConnectConfig): Promise<
       } finally {
         clearTimeout(timer);
       }
+      connection.announced = true;
+      publishConnect(address);
       return connection;
     } catch (err) {
+      publishConnect(address, err as Error);
       if (err instanceof ReplyError) throw err;
       lastError = err as Error;
     }

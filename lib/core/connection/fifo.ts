@@ -32,6 +32,13 @@ export class Fifo<T> {
     return item;
   }
 
+  /** How many queued items pass `predicate` (for gauges; O(n)). */
+  count(predicate: (item: T) => boolean): number {
+    let n = 0;
+    for (let i = this.head; i < this.items.length; i++) if (predicate(this.items[i] as T)) n++;
+    return n;
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const out = this.items.slice(this.head) as T[];

@@ -7,6 +7,7 @@ import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
 import { Fifo } from './fifo.js';
 import type { Pending } from './pending.js';
+import { noteAnswer, noteFailure, publishDisconnect } from '../diagnostics/channels.js';
 
 export interface ConnectionSettings {
   readonly cutoffSize: number;
@@ -44,6 +45,8 @@ export class RedisConnection implements DecoderHandlers {
   pushDecode: DecodeSettings = RAW;
   /** Called once when the connection is discarded, with the calls that were never written. */
   onClose: ((error: Error, unsent: Pending[]) => void) | null = null;
+  /** Set by `connect()` once the handshake succeeded; only such connections publish a disconnect. */
+  announced = false;
 
   private readonly unsent = new Fifo<Pending>();
   private readonly inflight = new Fifo<Pending>();
@@ -191,6 +194,9 @@ export class RedisConnection implements DecoderHandlers {
     if (p === undefined) {
       throw new ProtocolError(`${this.where} sent a reply nobody asked for`);
     }
+    // Only traced calls carry a context (a diagnostics subscriber listens); one field read otherwise.
+    const trace = p.settings.trace;
+    if (trace !== undefined) noteAnswer(trace, this.address, value);
     p.settle(value);
     if (this.inflight.length === 0) this.becameIdle();
   }
@@ -250,7 +256,10 @@ export class RedisConnection implements DecoderHandlers {
     }
     this.socket.destroy();
     const inflight = this.inflight.drain();
-    for (const p of inflight) p.fail(error);
+    for (const p of inflight) {
+      if (p.settings.trace !== undefined) noteFailure(p.settings.trace, this.address);
+      p.fail(error);
+    }
     const unsent = this.unsent.drain();
     const onClose = this.onClose;
     this.onClose = null;
@@ -261,5 +270,6 @@ export class RedisConnection implements DecoderHandlers {
     }
     for (const w of this.idleWaiters) w();
     this.idleWaiters = [];
+    if (this.announced) publishDisconnect(this.address, (error as RedisError).code === 'ERR_CLIENT_CLOSED' ? undefined : error);
   }
 }

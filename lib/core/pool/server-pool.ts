@@ -25,6 +25,20 @@ interface Waiter {
   done: boolean;
 }
 
+/** A pool's gauges, as `redis.stats()` reports them. */
+export interface PoolGauges {
+  /** `host:port` or socket path. */
+  readonly address: string;
+  /** Open shared (multiplexed) connections, one per database in use. */
+  readonly shared: number;
+  /** Exclusive connections lent out (or being opened for a borrower). */
+  readonly exclusiveInUse: number;
+  /** Exclusive connections idle in the pool. */
+  readonly exclusiveIdle: number;
+  /** Callers waiting for an exclusive connection (`maxConnections` reached). */
+  readonly waiters: number;
+}
+
 /**
  * Every connection to one server: one shared, multiplexed connection per database for
  * `call`/`pipeline` (opened on first use, reopened on the next call after a loss), and a
@@ -296,6 +310,19 @@ export class ServerPool {
     if (this.closed || this.exclusiveCount >= this.limits.maxConnections) return;
     const waiter = this.nextWaiter();
     if (waiter !== undefined) this.createExclusive().then(waiter.resolve, waiter.reject);
+  }
+
+  /** A snapshot of the pool's gauges. */
+  gauges(): PoolGauges {
+    let shared = 0;
+    for (const slot of this.shared.values()) if (slot.connection !== null) shared++;
+    return {
+      address: this.key,
+      shared,
+      exclusiveInUse: this.exclusiveCount - this.idle.length,
+      exclusiveIdle: this.idle.length,
+      waiters: this.waiters.count((w) => !w.done),
+    };
   }
 
   /** Closes everything: shared connections after their replies arrive, exclusive ones at once. */

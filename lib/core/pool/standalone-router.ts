@@ -65,6 +65,10 @@ export class StandaloneRouter implements Router {
     return [{ address: this.primary.address, type: 'master' }];
   }
 
+  pools(): ServerPool[] {
+    return [this.primary, ...this.others.values()];
+  }
+
   private poolFor(endpoint: Address): ServerPool {
     const key = formatAddress(endpoint);
     if (key === this.primary.key) return this.primary;

@@ -1,3 +1,5 @@
+import type { CommandContext } from '../diagnostics/channels.js';
+
 /**
  * Shapes shared by the RESP encoder and decoder and the layers above them.
  */
@@ -12,6 +14,8 @@ export type ReplyDecoder = BufferEncoding | null;
 export interface DecodeSettings {
   readonly decoder: ReplyDecoder;
   readonly attributes: boolean;
+  /** Present only while a diagnostics subscriber traces the call: where the connection records who answered. */
+  readonly trace?: CommandContext;
 }
 
 /** RESP type names as seen in `RedisValue.type` when `attributes: true`. */

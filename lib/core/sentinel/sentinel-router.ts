@@ -265,6 +265,10 @@ export class SentinelRouter implements Router, ResendHandler {
     return this.onMaster(async (pool) => ({ connection: await pool.acquire(), pool }));
   }
 
+  pools(): ServerPool[] {
+    return [this.master, ...this.replicas.list, ...this.others.values()];
+  }
+
   async endpoints(): Promise<EndpointInfo[]> {
     const master = await this.masterReady();
     return [{ address: master.address, type: 'master' }, ...this.replicas.list.map((pool): EndpointInfo => ({ address: pool.address, type: 'replica' }))];
