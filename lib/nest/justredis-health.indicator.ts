@@ -14,7 +14,10 @@ import { redact } from './utils/redact.util.js';
  * A terminus 12 health indicator: list it in the `providers` of a module that imports
  * `TerminusModule`, then `() => this.redis.isHealthy('redis')` in a `@HealthCheck()`.
  * `up` when the server answers PING (on a cluster: every master reports
- * `cluster_state:ok`) within `timeout` ms, `down` with a `message` otherwise.
+ * `cluster_state:ok`) within `timeout` ms, `down` with a `message` otherwise. An `up`
+ * result carries the pool gauges of `redis.stats()` as `pools` (per server: shared
+ * connections, exclusive ones in use and idle, waiters), so a health page shows a pool
+ * running dry before it fails.
  */
 @Injectable()
 export class JustRedisHealthIndicator implements OnModuleInit {
@@ -61,13 +64,13 @@ export class JustRedisHealthIndicator implements OnModuleInit {
 async function probe(client: Redis): Promise<Record<string, unknown>> {
   try {
     await client.call('ping');
-    if (!isClusterClient(client)) return {};
+    if (!isClusterClient(client)) return { pools: client.stats() };
     const replies = (await client.call('cluster', 'info', { endpoint: 'masters', decoder: 'utf8' })) as Map<string, unknown>;
     for (const [address, reply] of replies) {
       if (reply instanceof Error) throw new Error(`${address}: ${reply.message}`);
       if (typeof reply !== 'string' || !/^cluster_state:ok\b/m.test(reply)) throw new Error(`${address}: cluster_state is not ok`);
     }
-    return { masters: replies.size };
+    return { masters: replies.size, pools: client.stats() };
   } catch (err) {
     throw new Error(redact(err instanceof Error ? err.message : String(err)));
   }

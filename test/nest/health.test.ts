@@ -48,6 +48,10 @@ afterAll(async () => {
 describe('JustRedisHealthIndicator', () => {
   it('is up when the server answers PING', async () => {
     expect(await indicator.isHealthy('redis')).toEqual({ redis: expect.objectContaining({ status: 'up' }) });
+    const address = `${server.host}:${server.port}`;
+    expect(await indicator.isHealthy('redis')).toEqual({
+      redis: expect.objectContaining({ status: 'up', pools: [{ address, shared: 1, exclusiveInUse: 0, exclusiveIdle: 0, waiters: 0 }] }),
+    });
     const res = await request(app.getHttpServer()).get('/health').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', info: { redis: { status: 'up' }, cache: { status: 'up' } } });
   });
