@@ -34,24 +34,32 @@ async function parent() {
   try {
     for (let r = 0; r < rounds; r++) {
       for (const [mode, dist] of modes) {
-        const ops = await runChild(mode, dist, seconds, server.port);
-        samples[mode].push(ops);
-        process.stderr.write(`round ${r + 1}/${rounds} ${mode.padEnd(14)} ${Math.round(ops).toLocaleString('en')} ops/s\n`);
+        const sample = await runChild(mode, dist, seconds, server.port);
+        samples[mode].push(sample);
+        process.stderr.write(`round ${r + 1}/${rounds} ${mode.padEnd(14)} ${Math.round(sample.opsPerSecond).toLocaleString('en')} ops/s, ${sample.cpuMicrosPerCall.toFixed(2)} µs CPU per call\n`);
       }
     }
   } finally {
     await server.stop();
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const reference = median(samples.none);
-  console.log(`\n100 concurrent GETs, ${rounds} interleaved rounds of ${seconds} s, median ops/s (min–max):\n`);
-  console.log('| mode | ops/s | range | vs none |');
-  console.log('| --- | ---: | ---: | ---: |');
+  const fmt = (x) => Math.round(x).toLocaleString('en');
+  const ops = (mode) => samples[mode].map((x) => x.opsPerSecond);
+  const cpu = (mode) => samples[mode].map((x) => x.cpuMicrosPerCall);
+  const refOps = median(ops('none'));
+  const refCpu = median(cpu('none'));
+  console.log(`\n100 concurrent GETs, ${rounds} interleaved rounds of ${seconds} s, medians (min–max).`);
+  console.log('CPU per call is the client process\'s user+system time divided by the calls: less sensitive');
+  console.log('than ops/s to other load on the machine.\n');
+  console.log('| mode | ops/s | ops/s range | vs none | µs CPU per call | CPU range | vs none |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [mode] of modes) {
-    const xs = samples[mode];
-    const m = median(xs);
-    const fmt = (x) => Math.round(x).toLocaleString('en');
-    console.log(`| ${mode} | ${fmt(m)} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ${((m / reference - 1) * 100).toFixed(1)} % |`);
+    const o = ops(mode);
+    const c = cpu(mode);
+    const pct = (x, ref) => `${x >= ref ? '+' : ''}${((x / ref - 1) * 100).toFixed(1)} %`;
+    console.log(
+      `| ${mode} | ${fmt(median(o))} | ${fmt(Math.min(...o))}–${fmt(Math.max(...o))} | ${pct(median(o), refOps)} | ${median(c).toFixed(2)} | ${Math.min(...c).toFixed(2)}–${Math.max(...c).toFixed(2)} | ${pct(median(c), refCpu)} |`,
+    );
   }
 }
 
@@ -60,7 +68,7 @@ function runChild(mode, dist, seconds, port) {
     const p = fork(here, [`--child=${mode}`, `--dist=${dist}`, `--seconds=${seconds}`, `--port=${port}`], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`${mode} child exited with ${code}`))));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${mode} child exited with ${code}`))));
   });
 }
 
@@ -84,6 +92,8 @@ async function child(mode, dist, seconds, port) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     trace.setGlobalTracerProvider(provider);
     const instrumentation = new JustRedisInstrumentation({ enabled: mode === 'opentelemetry' });
+    // As in any traced app (an HTTP request runs inside context.with): AsyncLocalStorage is in use.
+    context.with(context.active(), () => {});
     cleanup = async () => {
       instrumentation.disable();
       await provider.shutdown();
@@ -99,6 +109,7 @@ async function child(mode, dist, seconds, port) {
   const warmUntil = Date.now() + 500;
   while (Date.now() < warmUntil) await batch();
   let ops = 0;
+  const cpuBefore = process.cpuUsage();
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(seconds * 1e9));
   let now;
@@ -108,7 +119,8 @@ async function child(mode, dist, seconds, port) {
     ops += 100;
   } while ((now = process.hrtime.bigint()) < end);
   const elapsed = Number(now - start) / 1e9;
+  const cpuUsed = process.cpuUsage(cpuBefore);
   await redis.close();
   await cleanup();
-  process.stdout.write(String(ops / elapsed));
+  process.stdout.write(JSON.stringify({ opsPerSecond: ops / elapsed, cpuMicrosPerCall: (cpuUsed.user + cpuUsed.system) / ops }));
 }

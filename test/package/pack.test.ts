@@ -39,11 +39,22 @@ describe('the packed package', () => {
       const value = await redis.call('get', 'packed');
       await redis.close();
       const nest = await import('@nestjs/common').then(() => 'present', () => 'absent');
-      console.log(JSON.stringify({ value, reply: typeof ReplyError, nest }));
+      const otel = await import('@opentelemetry/api').then(() => 'present', () => 'absent');
+      console.log(JSON.stringify({ value, reply: typeof ReplyError, nest, otel }));
     `;
     await writeFile(join(app, 'main.mjs'), script);
     const { stdout } = await run('node', ['main.mjs'], { cwd: app });
-    expect(JSON.parse(stdout)).toEqual({ value: 'yes', reply: 'function', nest: 'absent' });
+    expect(JSON.parse(stdout)).toEqual({ value: 'yes', reply: 'function', nest: 'absent', otel: 'absent' });
+  });
+
+  it('exports nestjs-justredis/opentelemetry, which says what it needs when @opentelemetry/api is missing', async () => {
+    const script = `
+      const error = await import('nestjs-justredis/opentelemetry').then(() => null, (err) => err);
+      console.log(JSON.stringify({ code: error?.code, missing: /@opentelemetry\\/api/.test(String(error?.message)) }));
+    `;
+    await writeFile(join(app, 'otel.mjs'), script);
+    const { stdout } = await run('node', ['otel.mjs'], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ code: 'ERR_MODULE_NOT_FOUND', missing: true });
   });
 
   it('ships typings and the testing entry point', async () => {
@@ -52,7 +63,7 @@ describe('the packed package', () => {
       import { existsSync } from 'node:fs';
       console.log(JSON.stringify({
         start: typeof startRedisServer,
-        types: ['index.d.ts', 'core/index.d.ts', 'testing/index.d.ts'].every((f) => existsSync('node_modules/nestjs-justredis/dist/' + f)),
+        types: ['index.d.ts', 'core/index.d.ts', 'testing/index.d.ts', 'opentelemetry/index.d.ts'].every((f) => existsSync('node_modules/nestjs-justredis/dist/' + f)),
       }));
     `;
     await writeFile(join(app, 'testing.mjs'), script);
