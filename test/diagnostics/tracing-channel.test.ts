@@ -106,6 +106,26 @@ describe('tracingChannel nestjs-justredis:command (standalone)', () => {
     expect(errors[0].snapshot.error).toBeInstanceOf(PipelinedExceptions);
   });
 
+  it('traces calls and pipelines on an exclusive connection too (a transaction: MULTI, SET, EXEC)', async () => {
+    await using redis = client();
+    const rec = recordCommands();
+    try {
+      const c = await redis.connection({ database: 4 });
+      await c.call('multi');
+      await c.call('set', 'dc:tx', '1');
+      expect(await c.call('exec')).toEqual(['OK']);
+      expect(await c.pipeline([['get', 'dc:tx'], ['del', 'dc:tx']])).toEqual(['1', 1]);
+      await c.release();
+    } finally {
+      rec.stop();
+    }
+    const ends = rec.events.filter((e) => e.phase === 'asyncEnd').map((e) => e.snapshot);
+    expect(ends.map((e) => e.command)).toEqual(['MULTI', 'SET', 'EXEC', 'PIPELINE']);
+    for (const e of ends) expect(e).toMatchObject({ database: 4, serverAddress: server.host, serverPort: server.port });
+    expect(ends[2].result).toEqual(['OK']);
+    expect(ends[3]).toMatchObject({ batchSize: 2, result: ['1', 1] });
+  });
+
   it('does not trace calls refused before anything is sent', async () => {
     await using redis = client();
     const rec = recordCommands();

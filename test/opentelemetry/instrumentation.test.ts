@@ -64,6 +64,21 @@ describe('JustRedisInstrumentation', () => {
     expect(set.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('spans a transaction on an exclusive connection: MULTI, each command, EXEC', async () => {
+    const tracer = trace.getTracer('test');
+    await tracer.startActiveSpan('POST /orders', async (request) => {
+      await using c = await redis.connection();
+      await c.call('multi');
+      await c.call('incr', 'otel:orders');
+      await c.call('exec');
+      request.end();
+    });
+    const names = spans().map((s) => s.name);
+    expect(names).toEqual(['MULTI', 'INCR', 'EXEC', 'POST /orders']);
+    const parent = spans()[3];
+    for (const span of spans().slice(0, 3)) expect(span.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+  });
+
   it('sanitizes values in db.query.text by default, and takes a custom serializer', async () => {
     await redis.call('hset', 'otel:h', 'name', 'alice-secret', 'age', 30);
     await redis.call('mset', 'otel:m1', 'v1-secret', 'otel:m2', 'v2-secret');

@@ -1,5 +1,5 @@
 import { assertCommandArgs } from '../resp/encoder.js';
-import type { CommandArg } from '../resp/types.js';
+import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import type { CallSettings } from '../options.js';
 import { validateCallSettings } from '../options.js';
 import { RedisError, PipelinedExceptions } from '../errors.js';
@@ -9,6 +9,8 @@ import { Pending, pendingCall } from '../connection/pending.js';
 import type { TakenConnection } from '../router.js';
 import { sendBatch } from '../pool/exclusive.js';
 import { parsePipeline } from './pipeline-args.js';
+import { commandChannel } from '../diagnostics/channels.js';
+import { traceCall, tracePipeline } from '../diagnostics/trace-command.js';
 
 /** State shared by a connection handle and its `modify()` views. */
 interface TakenState {
@@ -54,11 +56,15 @@ export class Connection {
       return Promise.reject(err);
     }
     const name = commandName((command as CommandArg[])[0]);
-    const connection = this.#state.taken.connection;
     this.#ensureDatabase(view.database, name);
     this.#track(name, command as CommandArg[]);
-    const { pending, promise } = pendingCall(command as CommandArg[], view.decode, blockingTimeoutMs(name, command as CommandArg[]) ?? 0);
-    connection.send(pending);
+    if (commandChannel.hasSubscribers) return traceCall(name, command as CommandArg[], view, (traced) => this.#send(name, command as CommandArg[], traced));
+    return this.#send(name, command as CommandArg[], view);
+  }
+
+  #send(name: string, command: CommandArg[], view: ViewSettings): Promise<any> {
+    const { pending, promise } = pendingCall(command, view.decode, blockingTimeoutMs(name, command) ?? 0);
+    this.#state.taken.connection.send(pending);
     const explain = this.#state.taken.explainError;
     return explain === undefined ? promise : promise.catch((err: Error) => Promise.reject(explain(err)));
   }
@@ -71,7 +77,12 @@ export class Connection {
     for (const c of parsed.commands) this.#checkUsable(c);
     this.#ensureDatabase(view.database, '');
     for (const c of parsed.commands) this.#track(commandName(c[0]), c);
-    const results = await sendBatch(this.#state.taken.connection, parsed.commands, parsed.settings);
+    if (commandChannel.hasSubscribers) return tracePipeline(parsed.commands, parsed.settings, view.database, (traced) => this.#sendBatch(parsed.commands, traced));
+    return this.#sendBatch(parsed.commands, parsed.settings);
+  }
+
+  async #sendBatch(commands: CommandArg[][], settings: DecodeSettings[]): Promise<any[]> {
+    const results = await sendBatch(this.#state.taken.connection, commands, settings);
     const explain = this.#state.taken.explainError;
     if (explain !== undefined) for (let i = 0; i < results.length; i++) if (results[i] instanceof Error) results[i] = explain(results[i] as Error);
     if (results.some((r) => r instanceof Error)) throw new PipelinedExceptions(results);
