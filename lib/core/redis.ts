@@ -88,9 +88,14 @@ class RedisClient {
     if (core.closed) return Promise.reject(closedError());
     const view = options === undefined ? this.#view : applySettings(this.#view, options);
     const endpoint = options?.endpoint;
-    // The one check the untraced path pays: no context, no closure unless someone listens.
-    if (commandChannel.hasSubscribers) return traceCall(name, command, view, (traced) => this.#run(name, command, traced, endpoint));
+    // The one check the untraced path pays. The closure lives in #traced, not here: a closure
+    // in this function would make V8 allocate a context for its variables on every call.
+    if (commandChannel.hasSubscribers) return this.#traced(name, command, view, endpoint);
     return this.#run(name, command, view, endpoint);
+  }
+
+  #traced(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    return traceCall(name, command, view, (traced) => this.#run(name, command, traced, endpoint));
   }
 
   #run(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
@@ -142,21 +147,29 @@ class RedisClient {
    * Sends the commands together and resolves to their replies in order; if any failed,
    * rejects with `PipelinedExceptions` whose `results` holds every reply or error.
    */
-  async pipeline(commands: readonly unknown[][], options?: CallSettings): Promise<any[]> {
-    const settings = options === undefined ? undefined : validateCallSettings(options as Record<string, unknown>, SETTING_KEYS, 'pipeline');
-    const view = applySettings(this.#view, settings);
-    const parsed = parsePipeline(commands, view.decode);
+  pipeline(commands: readonly unknown[][], options?: CallSettings): Promise<any[]> {
+    let view: ViewSettings;
+    let parsed: ReturnType<typeof parsePipeline>;
     let blocking = false;
-    for (const command of parsed.commands) {
-      const name = commandName(command[0]);
-      checkSharedCommand(name, command);
-      if (blockingTimeoutMs(name, command) !== undefined) blocking = true;
+    try {
+      const settings = options === undefined ? undefined : validateCallSettings(options as Record<string, unknown>, SETTING_KEYS, 'pipeline');
+      view = applySettings(this.#view, settings);
+      parsed = parsePipeline(commands, view.decode);
+      for (const command of parsed.commands) {
+        const name = commandName(command[0]);
+        checkSharedCommand(name, command);
+        if (blockingTimeoutMs(name, command) !== undefined) blocking = true;
+      }
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (this.#core.closed) throw closedError();
-    if (commandChannel.hasSubscribers) {
-      return tracePipeline(parsed.commands, parsed.settings, view.database, (settings) => this.#pipeline(parsed.commands, settings, view, blocking));
-    }
+    if (this.#core.closed) return Promise.reject(closedError());
+    if (commandChannel.hasSubscribers) return this.#tracedPipeline(parsed.commands, parsed.settings, view, blocking);
     return this.#pipeline(parsed.commands, parsed.settings, view, blocking);
+  }
+
+  #tracedPipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blocking: boolean): Promise<any[]> {
+    return tracePipeline(commands, settings, view.database, (traced) => this.#pipeline(commands, traced, view, blocking));
   }
 
   async #pipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blocking: boolean): Promise<any[]> {

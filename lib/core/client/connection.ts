@@ -58,8 +58,13 @@ export class Connection {
     const name = commandName((command as CommandArg[])[0]);
     this.#ensureDatabase(view.database, name);
     this.#track(name, command as CommandArg[]);
-    if (commandChannel.hasSubscribers) return traceCall(name, command as CommandArg[], view, (traced) => this.#send(name, command as CommandArg[], traced));
+    // No closure here (it would cost every call a context allocation): #traced makes it.
+    if (commandChannel.hasSubscribers) return this.#traced(name, command as CommandArg[], view);
     return this.#send(name, command as CommandArg[], view);
+  }
+
+  #traced(name: string, command: CommandArg[], view: ViewSettings): Promise<any> {
+    return traceCall(name, command, view, (traced) => this.#send(name, command, traced));
   }
 
   #send(name: string, command: CommandArg[], view: ViewSettings): Promise<any> {
@@ -77,8 +82,12 @@ export class Connection {
     for (const c of parsed.commands) this.#checkUsable(c);
     this.#ensureDatabase(view.database, '');
     for (const c of parsed.commands) this.#track(commandName(c[0]), c);
-    if (commandChannel.hasSubscribers) return tracePipeline(parsed.commands, parsed.settings, view.database, (traced) => this.#sendBatch(parsed.commands, traced));
+    if (commandChannel.hasSubscribers) return this.#tracedBatch(parsed.commands, parsed.settings, view.database);
     return this.#sendBatch(parsed.commands, parsed.settings);
+  }
+
+  #tracedBatch(commands: CommandArg[][], settings: DecodeSettings[], database: number): Promise<any[]> {
+    return tracePipeline(commands, settings, database, (traced) => this.#sendBatch(commands, traced));
   }
 
   async #sendBatch(commands: CommandArg[][], settings: DecodeSettings[]): Promise<any[]> {

@@ -270,6 +270,12 @@ export class RedisConnection implements DecoderHandlers {
     }
     for (const w of this.idleWaiters) w();
     this.idleWaiters = [];
-    if (this.announced) publishDisconnect(this.address, (error as RedisError).code === 'ERR_CLIENT_CLOSED' ? undefined : error);
+    if (this.announced) publishDisconnect(this.address, isDeliberate(error) ? undefined : error);
   }
+}
+
+/** Closed by the client itself (close(), a lease given back dirty), not lost. */
+function isDeliberate(error: Error): boolean {
+  const code = (error as RedisError).code;
+  return code === 'ERR_CLIENT_CLOSED' || code === 'ERR_DISCARDED';
 }
