@@ -27,8 +27,8 @@ export class JustRedisInstrumentation {
   #tracer: Tracer;
   #enabled = false;
   readonly #serializer: DbStatementSerializer;
-  /** Spans by the channel's context object: released with it, nothing to clean up. */
-  readonly #spans = new WeakMap<object, Span>();
+  /** Spans of calls in flight, by the channel's context object. */
+  readonly #spans = new Map<object, Span>();
   readonly #channel = diagnostics_channel.tracingChannel<CommandContext, CommandContext>(COMMAND_CHANNEL);
   readonly #handlers = {
     start: (message: CommandContext) => this.#start(message),
@@ -65,11 +65,13 @@ export class JustRedisInstrumentation {
     this.#channel.subscribe(this.#handlers);
   }
 
-  /** Stops making spans; spans already started still end. */
+  /** Stops making spans. Spans of calls still in flight end now (their outcome would never reach us). */
   disable(): void {
     if (!this.#enabled) return;
     this.#enabled = false;
     this.#channel.unsubscribe(this.#handlers);
+    for (const span of this.#spans.values()) span.end();
+    this.#spans.clear();
   }
 
   #start(message: CommandContext): void {

@@ -156,6 +156,17 @@ describe('JustRedisInstrumentation', () => {
     expect(spans().map((s) => s.name)).toEqual(['GET']);
   });
 
+  it('disable() ends the spans of calls still in flight, and leaves none open', async () => {
+    await using blocker = await redis.connection();
+    const pending = blocker.call('blpop', 'otel:never', 5);
+    // The start event is synchronous with call(): the span exists, the reply has not come.
+    instrumentation.disable();
+    expect(spans().map((s) => s.name)).toEqual(['BLPOP']);
+    await redis.call('lpush', 'otel:never', 'x');
+    expect(await pending).toEqual(['otel:never', 'x']);
+    expect(spans()).toHaveLength(1);
+  });
+
   it('uses a tracer provider given in the options instead of the global one', async () => {
     instrumentation.disable();
     const own = new InMemorySpanExporter();
