@@ -126,6 +126,22 @@ describe('tracingChannel nestjs-justredis:command (standalone)', () => {
     expect(ends[3]).toMatchObject({ batchSize: 2, result: ['1', 1] });
   });
 
+  it('decides once, when the call is made: a call made with nobody listening publishes nothing, even if a subscriber comes before it settles', async () => {
+    await using redis = client();
+    await redis.call('ping');
+    const untraced = redis.call('set', 'dc:late', '1');
+    const untracedPipeline = redis.pipeline([['get', 'dc:late']]);
+    const rec = recordCommands();
+    try {
+      expect(await untraced).toBe('OK');
+      expect(await untracedPipeline).toEqual(['1']);
+      await redis.call('get', 'dc:late');
+    } finally {
+      rec.stop();
+    }
+    expect(rec.events.map((e) => `${e.phase}:${e.context.command}`)).toEqual(['start:GET', 'end:GET', 'asyncStart:GET', 'asyncEnd:GET']);
+  });
+
   it('does not trace calls refused before anything is sent', async () => {
     await using redis = client();
     const rec = recordCommands();
