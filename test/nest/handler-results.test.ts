@@ -18,7 +18,7 @@ class Results {
   readonly called: string[] = [];
   readonly subscribed: string[] = [];
   readonly completed: string[] = [];
-  readonly gates = new Map<string, ReturnType<typeof deferred>>();
+  readonly gates = new Map<string, { resolve: () => void }>();
   readonly plain: string[] = [];
   readonly afterError: string[] = [];
 
