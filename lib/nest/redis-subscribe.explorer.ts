@@ -33,8 +33,6 @@ export class RedisSubscribeExplorer implements OnModuleInit, OnApplicationBootst
   readonly #logger = new Logger('RedisSubscribe');
   readonly #handlers: WiredHandler[] = [];
   readonly #seen = new WeakSet<object>();
-  /** Refusals seen while a start-up or a lazy load waits for its subscriptions. */
-  #failures: Error[] | null = null;
   #stopped = false;
   #unhookLazyLoader: (() => void) | null = null;
 
@@ -109,18 +107,14 @@ export class RedisSubscribeExplorer implements OnModuleInit, OnApplicationBootst
   /** Wires the handlers not wired yet, then waits (bounded) until the server confirmed them. */
   async #discover(): Promise<void> {
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    // Refusals of the handlers wired by this call (a concurrent lazy load has its own).
     const failures: Error[] = [];
-    this.#failures = failures;
     const clientsUsed = new Set<string>();
-    try {
-      for (const wrapper of wrappers) this.#explore(wrapper, clientsUsed);
-      // A message published right after `app.init()` / `load()` is not missed; clients with
-      // `connectOnInit: false` are not waited for.
-      const waitFor = [...clientsUsed].filter((name) => this.clients.connectsOnInit(name));
-      if (waitFor.length > 0) await this.#confirmed(waitFor, failures);
-    } finally {
-      this.#failures = null;
-    }
+    for (const wrapper of wrappers) this.#explore(wrapper, clientsUsed, failures);
+    // A message published right after `app.init()` / `load()` is not missed; clients with
+    // `connectOnInit: false` are not waited for.
+    const waitFor = [...clientsUsed].filter((name) => this.clients.connectsOnInit(name));
+    if (waitFor.length > 0) await this.#confirmed(waitFor, failures);
   }
 
   async #confirmed(clients: readonly string[], failures: readonly Error[]): Promise<void> {
@@ -140,7 +134,7 @@ export class RedisSubscribeExplorer implements OnModuleInit, OnApplicationBootst
     }
   }
 
-  #explore(wrapper: InstanceWrapper, clientsUsed: Set<string>): void {
+  #explore(wrapper: InstanceWrapper, clientsUsed: Set<string>, failures: Error[]): void {
     const { instance } = wrapper;
     if (instance === null || instance === undefined || typeof instance !== 'object' || this.#seen.has(instance)) return;
     const prototype = Object.getPrototypeOf(instance) as object | null;
@@ -156,7 +150,7 @@ export class RedisSubscribeExplorer implements OnModuleInit, OnApplicationBootst
       this.#logger.warn(`${className} is request-scoped or transient: its @RedisSubscribe() handlers are ignored (make it a singleton)`);
       return;
     }
-    for (const { name, subscriptions } of handlers) this.#wire(instance as Record<string, unknown>, className, name, subscriptions, clientsUsed);
+    for (const { name, subscriptions } of handlers) this.#wire(instance as Record<string, unknown>, className, name, subscriptions, clientsUsed, failures);
   }
 
   /** One queue per method, even with several decorators, so the method never runs concurrently with itself. */
@@ -166,6 +160,7 @@ export class RedisSubscribeExplorer implements OnModuleInit, OnApplicationBootst
     method: string,
     subscriptions: readonly NormalizedSubscription[],
     clientsUsed: Set<string>,
+    failures: Error[],
   ): void {
     const handler = instance[method] as (message: RedisMessage<any>) => unknown;
     const where = `${className}.${method}`;
@@ -186,7 +181,7 @@ export class RedisSubscribeExplorer implements OnModuleInit, OnApplicationBootst
       error: (err: unknown) => {
         const error = err instanceof Error ? err : new Error(String(err));
         this.#logger.error(`@RedisSubscribe handler ${where} cannot subscribe: ${redact(error.message)}`);
-        this.#failures?.push(error);
+        failures.push(error);
       },
     });
     this.#handlers.push({ where, clients: [...new Set(subscriptions.map((s) => s.client))], queue, intake });
