@@ -27,6 +27,8 @@ const TRANSIENT_ERROR = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN|REA
  * One push connection and the topics it should be subscribed to. Opens on the first
  * topic; when the connection is lost it reconnects with exponential backoff and full
  * jitter and subscribes to every topic again, logging the loss and the recovery once each.
+ * An error reply answers the oldest unanswered command (see `SentCommands`): a refused
+ * topic is dropped and reported to the sink; a "not here, not now" error counts as a loss.
  */
 export class PushLane {
   readonly #redis: Redis;
