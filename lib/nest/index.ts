@@ -6,6 +6,7 @@ export { JustRedisModule } from './justredis.module.js';
 export { JustRedisCoreModule } from './justredis-core.module.js';
 export { JustRedisClients, JustRedisConnectError } from './justredis-clients.service.js';
 export { RedisPubSub } from './redis-pubsub.service.js';
+export { RedisSubscriptionRefusedError } from './pubsub/subscription-refused.error.js';
 export { RedisSubscribeExplorer } from './redis-subscribe.explorer.js';
 export { JustRedisMetadataAccessor } from './justredis-metadata.accessor.js';
 export { JustRedisHealthIndicator } from './justredis-health.indicator.js';

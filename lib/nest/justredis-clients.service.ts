@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Redis } from '../core/redis.js';
 import { formatAddress } from '../core/options.js';
-import { DEFAULT_REDIS_NAME } from './justredis.constants.js';
+import { DEFAULT_REDIS_NAME, DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_SUBSCRIBE_TIMEOUT, MAX_DURATION } from './justredis.constants.js';
 import type { JustRedisClientOptions, JustRedisModuleOptions } from './justredis.interfaces.js';
 import { redact } from './utils/redact.util.js';
 import { getRedisToken } from './utils/get-redis-token.util.js';
@@ -26,6 +26,7 @@ export class JustRedisClients {
   readonly #clients = new Map<string, Redis>();
   readonly #logger = new Logger('JustRedisModule');
   readonly #eager = new Set<string>();
+  readonly #shutdownTimeouts = new Map<string, number>();
   #failed = false;
 
   constructor(private readonly moduleRef: ModuleRef) {}
@@ -35,8 +36,9 @@ export class JustRedisClients {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`JustRedisModule client "${name}": options must be an object, got ${options === null ? 'null' : typeof options}`);
     }
-    const { url, connectOnInit = true, name: _name, isGlobal: _global, ...rest } = options as JustRedisModuleOptions;
+    const { url, connectOnInit = true, shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT, name: _name, isGlobal: _global, ...rest } = options as JustRedisModuleOptions;
     if (typeof connectOnInit !== 'boolean') throw new TypeError(`JustRedisModule client "${name}": "connectOnInit" must be a boolean`);
+    checkDuration(name, 'shutdownTimeout', shutdownTimeout);
     if (this.#clients.has(name)) {
       throw new Error(`JustRedisModule: a client named "${name}" is already registered; give each forRoot() its own name`);
     }
@@ -48,6 +50,7 @@ export class JustRedisClients {
       throw err instanceof RangeError ? new RangeError(message) : new TypeError(message);
     }
     this.#clients.set(name, client);
+    this.#shutdownTimeouts.set(name, shutdownTimeout);
     this.#watch(name, client);
     if (this.#failed) {
       await this.closeAll();
@@ -101,6 +104,17 @@ export class JustRedisClients {
     return this.#eager.has(name);
   }
 
+  /** @internal How long shutdown lets this client's handlers finish (`shutdownTimeout`). */
+  shutdownTimeout(name: string): number {
+    return this.#shutdownTimeouts.get(name) ?? DEFAULT_SHUTDOWN_TIMEOUT;
+  }
+
+  /** @internal How long start-up waits for the server to confirm this client's subscriptions: its `connectTimeout`. */
+  subscribeTimeout(name: string): number {
+    const connectTimeout = (this.#clients.get(name) as Redis | undefined)?._core.options.connectTimeout;
+    return connectTimeout === undefined ? DEFAULT_SUBSCRIBE_TIMEOUT : Math.min(connectTimeout, MAX_DURATION);
+  }
+
   names(): string[] {
     return [...this.#clients.keys()];
   }
@@ -127,5 +141,13 @@ export class JustRedisClients {
       if (!down.delete(address)) return;
       this.#logger.log(`Redis client "${name}" reconnected to ${address}`);
     });
+  }
+}
+
+/** A duration option of the Nest layer: finite milliseconds a timer can take, `0` allowed. */
+function checkDuration(client: string, option: string, value: unknown): void {
+  if (typeof value !== 'number') throw new TypeError(`JustRedisModule client "${client}": "${option}" must be a number of milliseconds, got ${typeof value}`);
+  if (!Number.isFinite(value) || value < 0 || value > MAX_DURATION) {
+    throw new RangeError(`JustRedisModule client "${client}": "${option}" must be between 0 and ${MAX_DURATION} ms, got ${value}`);
   }
 }

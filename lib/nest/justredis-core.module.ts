@@ -8,9 +8,10 @@ import { RedisSubscribeExplorer } from './redis-subscribe.explorer.js';
 /**
  * What every `forRoot`/`forRootAsync` of an application shares, made once: the client
  * registry, `RedisPubSub` and the `@RedisSubscribe` explorer. It owns the shutdown order:
- * before the HTTP server closes, handlers stop and every Observable completes (so
- * server-sent-event responses end); then, in `onApplicationShutdown`, every client of
- * every name is closed.
+ * before the HTTP server closes, handlers stop taking messages and every Observable
+ * completes (so server-sent-event responses end), and the handlers finish what they
+ * already received (bounded by `shutdownTimeout`); then, in `onApplicationShutdown`, every
+ * client of every name is closed. No step waits for a pool slot.
  */
 @Global()
 @Module({
@@ -26,8 +27,9 @@ export class JustRedisCoreModule implements BeforeApplicationShutdown, OnApplica
   ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.explorer.stop();
+    const drained = this.explorer.drain(); // stops intake at once
     await this.pubsub.close();
+    await drained;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -11,6 +11,12 @@ export interface JustRedisClientOptions extends RedisOptions<any> {
    * error naming the address when it does not. `false`: start anyway; connect on first use.
    */
   connectOnInit?: boolean;
+  /**
+   * Milliseconds `app.close()` lets the `@RedisSubscribe` handlers of this client finish
+   * the messages they already received before the client closes (default 5000; `0`: do not
+   * wait). What is still running or queued then is abandoned and logged.
+   */
+  shutdownTimeout?: number;
 }
 
 /** `JustRedisModule.forRoot()` options. */

@@ -62,6 +62,7 @@ export class RedisPubSub {
         decoder: subscription.decoder,
         next: (message) => subscriber.next(message),
         complete: () => subscriber.complete(),
+        error: (error) => subscriber.error(error),
       };
       for (const topic of subscription.topics) void hub.add(topic, listener);
       return () => {
@@ -90,7 +91,7 @@ export class RedisPubSub {
   #hub(name: string): PubSubHub {
     let hub = this.#hubs.get(name);
     if (hub === undefined) {
-      hub = new PubSubHub(this.clients.get(name), this.#logger, `Redis client "${name}"`);
+      hub = new PubSubHub(this.clients.get(name), this.#logger, name);
       this.#hubs.set(name, hub);
     }
     return hub;

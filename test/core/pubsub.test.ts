@@ -81,6 +81,20 @@ describe.each([2, 3] as const)('push connections over RESP%i', (respVersion) => 
     expect(await ended).toBeInstanceOf(CommunicationError);
     expect(p.closed).toBe(true);
   });
+
+  it('gives its pool slot back when the connection is lost', async () => {
+    await using small = new Redis({ address: [server.host, server.port], decoder: 'utf8', respVersion, maxConnections: 1, waitTimeout: 2000 });
+    const p = await small.connection({ push: true });
+    await p.call('subscribe', 'slot');
+    await p.nextMessage();
+    const ended = new Promise<Error>((resolve) => p.onClose(resolve));
+    await redis.call('client', 'kill', 'type', 'pubsub');
+    await ended;
+    // The only slot is free again: without the fix this waits out waitTimeout and rejects.
+    await using again = await small.connection({ push: true });
+    await again.call('subscribe', 'slot');
+    expect(await again.nextMessage()).toEqual(['subscribe', 'slot', 1]);
+  });
 });
 
 it('never takes a RESP3 push frame on a normal connection for a reply', async () => {

@@ -105,3 +105,27 @@ export async function deadPort(): Promise<number> {
     });
   });
 }
+
+/** Connections the server lists under a client name (`clientName` option → CLIENT SETNAME). */
+export async function namedConnections(admin: Redis, clientName: string): Promise<number> {
+  const list = (await admin.call('client', 'list')) as string;
+  return list.split('\n').filter((line) => line.includes(` name=${clientName} `)).length;
+}
+
+/** Rejects with `what` if `promise` has not settled after `ms`: a bound on a wait, not a speed check. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A promise with its resolve function, for handlers the test releases. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}

@@ -50,7 +50,11 @@ export class PushConnection implements AsyncIterable<unknown> {
     connection.pushMode = true;
     connection.pushDecode = { decoder: null, attributes: defaults.attributes };
     connection.pushListener = (message) => this.#deliver(message);
-    connection.onClose = (error) => this.#end(error);
+    connection.onClose = (error) => {
+      this.#end(error);
+      // Lost (not closed by us: close() detaches this first): the pool slot comes back.
+      taken.pool.discard(connection);
+    };
   }
 
   /** `host:port` (or socket path) of the server this connection is on. */

@@ -9,10 +9,12 @@ import { normalizeSubscription, type NormalizedSubscription } from '../pubsub/su
  * `@RedisSubscribe({ pattern: 'user.*' })`, `@RedisSubscribe({ shard: 'orders' })`,
  * `@RedisSubscribe({ channel: 'news', client: 'cache', decoder: null })`.
  *
- * The method receives a `RedisMessage` (`{ channel, pattern?, data }`) and may be async:
- * its messages are handed over one at a time, each after the previous call settled, without
- * holding up other handlers. A throw is logged and the next message still arrives.
- * Works on providers and controllers (not request-scoped ones); a method may carry several.
+ * The method receives a `RedisMessage` (`{ channel, pattern?, data }`) and may return
+ * nothing, a value, a Promise or an Observable (subscribed, completion awaited): its
+ * messages are handed over one at a time, each after the previous call settled, without
+ * holding up other handlers. A throw, rejection or Observable error is logged and the next
+ * message still arrives. Works on providers and controllers (not request-scoped ones),
+ * lazily loaded modules included; a method may carry several.
  */
 export function RedisSubscribe(target: RedisSubscriptionInput, options?: RedisSubscribeOptions): MethodDecorator {
   const subscription = normalizeSubscription(target, options, '@RedisSubscribe');

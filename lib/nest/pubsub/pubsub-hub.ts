@@ -3,7 +3,8 @@ import type { Redis } from '../../core/redis.js';
 import type { ReplyDecoder } from '../../core/resp/types.js';
 import { isClusterClient } from '../utils/is-cluster.util.js';
 import type { RedisMessage } from '../justredis.interfaces.js';
-import { PushLane } from './push-lane.js';
+import { PushLane, type LaneSink } from './push-lane.js';
+import type { RedisSubscriptionRefusedError } from './subscription-refused.error.js';
 import { topicKey, type Topic } from './subscription.js';
 
 /** Someone listening to a topic: gets each message decoded with its own decoder. */
@@ -11,6 +12,8 @@ export interface TopicListener {
   readonly decoder: ReplyDecoder;
   next(message: RedisMessage<string | Buffer>): void;
   complete(): void;
+  /** The server refused the topic: this listener gets no message of it. */
+  error(error: RedisSubscriptionRefusedError): void;
 }
 
 const MAIN_LANE = '';
@@ -21,23 +24,26 @@ const MAIN_LANE = '';
  * Channels and patterns share one push connection ("lane"); on a cluster, each sharded
  * channel gets a lane on the node that owns it.
  */
-export class PubSubHub {
+export class PubSubHub implements LaneSink {
   readonly #redis: Redis;
   readonly #logger: Logger;
-  readonly #label: string;
+  readonly #client: string;
   readonly #listeners = new Map<string, Set<TopicListener>>();
   readonly #lanes = new Map<string, PushLane>();
   /** Topic key → lane key, fixed when the topic is first subscribed. */
   readonly #laneOf = new Map<string, string>();
   #closed = false;
 
-  constructor(redis: Redis, logger: Logger, label: string) {
+  constructor(redis: Redis, logger: Logger, client: string) {
     this.#redis = redis;
     this.#logger = logger;
-    this.#label = label;
+    this.#client = client;
   }
 
-  /** Starts listening; the promise settles once the server confirmed (see `PushLane.add`). */
+  /**
+   * Starts listening; the promise resolves once the server confirmed or refused the topic
+   * (a refusal reaches `listener.error` first), see `PushLane.add`.
+   */
   add(topic: Topic, listener: TopicListener): Promise<void> {
     if (this.#closed) {
       listener.complete();
@@ -86,6 +92,19 @@ export class PubSubHub {
     await Promise.all(lanes.map((lane) => lane.close()));
   }
 
+  refused(key: string, error: RedisSubscriptionRefusedError): void {
+    const set = this.#listeners.get(key);
+    this.#listeners.delete(key);
+    const laneKey = this.#laneOf.get(key) ?? MAIN_LANE;
+    this.#laneOf.delete(key);
+    const lane = this.#lanes.get(laneKey);
+    if (lane !== undefined && laneKey !== MAIN_LANE && lane.size === 0) {
+      this.#lanes.delete(laneKey);
+      void lane.close();
+    }
+    for (const listener of set ?? []) listener.error(error);
+  }
+
   deliver(key: string, channel: string, pattern: string | undefined, data: Buffer): void {
     const set = this.#listeners.get(key);
     if (set === undefined) return;
@@ -108,7 +127,7 @@ export class PubSubHub {
     const laneKey = this.#laneOf.get(topicKey(topic)) ?? MAIN_LANE;
     let lane = this.#lanes.get(laneKey);
     if (lane === undefined) {
-      lane = new PushLane(this.#redis, laneKey === MAIN_LANE ? undefined : topic.name, this, this.#logger, this.#label);
+      lane = new PushLane(this.#redis, laneKey === MAIN_LANE ? undefined : topic.name, this, this.#logger, this.#client);
       this.#lanes.set(laneKey, lane);
     }
     return lane;
