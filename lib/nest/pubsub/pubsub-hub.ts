@@ -3,7 +3,7 @@ import type { Redis } from '../../core/redis.js';
 import type { ReplyDecoder } from '../../core/resp/types.js';
 import { isClusterClient } from '../utils/is-cluster.util.js';
 import type { RedisMessage } from '../justredis.interfaces.js';
-import { PushLane } from './push-lane.js';
+import { PushLane, type LaneStatus } from './push-lane.js';
 import { topicKey, type Topic } from './subscription.js';
 
 /** Someone listening to a topic: gets each message decoded with its own decoder. */
@@ -29,12 +29,15 @@ export class PubSubHub {
   readonly #lanes = new Map<string, PushLane>();
   /** Topic key → lane key, fixed when the topic is first subscribed. */
   readonly #laneOf = new Map<string, string>();
+  readonly #onStatus: ((status: LaneStatus) => void) | undefined;
   #closed = false;
 
-  constructor(redis: Redis, logger: Logger, label: string) {
+  /** `onStatus`: told each time a push connection comes up or is lost (the microservices transport turns it into status events). */
+  constructor(redis: Redis, logger: Logger, label: string, onStatus?: (status: LaneStatus) => void) {
     this.#redis = redis;
     this.#logger = logger;
     this.#label = label;
+    this.#onStatus = onStatus;
   }
 
   /** Starts listening; the promise settles once the server confirmed (see `PushLane.add`). */
@@ -84,6 +87,10 @@ export class PubSubHub {
     const lanes = [...this.#lanes.values()];
     this.#lanes.clear();
     await Promise.all(lanes.map((lane) => lane.close()));
+  }
+
+  laneStatus(status: LaneStatus): void {
+    if (!this.#closed) this.#onStatus?.(status);
   }
 
   deliver(key: string, channel: string, pattern: string | undefined, data: Buffer): void {

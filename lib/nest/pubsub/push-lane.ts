@@ -8,7 +8,11 @@ import { TOPIC_COMMANDS, topicKey, type Topic, type TopicKind } from './subscrip
 /** Where a lane hands what arrives: data messages by topic key. */
 export interface LaneSink {
   deliver(key: string, channel: string, pattern: string | undefined, data: Buffer): void;
+  /** The lane's connection is up (`'connected'`) or was lost / could not be opened (`'lost'`). */
+  laneStatus?(status: LaneStatus): void;
 }
+
+export type LaneStatus = 'connected' | 'lost';
 
 interface Confirmation {
   readonly promise: Promise<void>;
@@ -120,6 +124,7 @@ export class PushLane {
         this.#push = push;
         this.#attempt = 0;
         void this.#read(push);
+        this.#sink.laneStatus?.('connected');
         const topics = [...this.#topics.values()];
         if (topics.length > 0) this.#send(push, 'subscribe', topics);
         if (this.#lost) {
@@ -135,6 +140,7 @@ export class PushLane {
           this.#logger.warn(`${this.#label}: pub/sub connection failed (${describe(err)}); retrying with backoff`);
         }
         this.#settleAll();
+        this.#sink.laneStatus?.('lost');
         this.#scheduleRetry();
       },
     );
@@ -169,6 +175,7 @@ export class PushLane {
           `${this.#label}: pub/sub connection to ${push.address} lost (${describe(err)}); resubscribing ${this.#topics.size} subscription(s) with backoff`,
         );
       }
+      this.#sink.laneStatus?.('lost');
       this.#scheduleRetry();
     }
   }
