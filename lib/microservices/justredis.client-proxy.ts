@@ -1,4 +1,5 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
 import type { Redis } from '../core/redis.js';
 import {
   assertEventListener,
@@ -30,7 +31,9 @@ const noop = () => {};
  * Timeouts are rxjs's (`send(...).pipe(timeout(ms))`): unsubscribing drops the request and,
  * for the last one on a pattern, its reply subscription.
  */
-export class JustRedisClientProxy extends ClientProxy<JustRedisEvents, JustRedisStatus> {
+// Status stays `string` in the base type so that `customClass: JustRedisClientProxy` type-checks
+// in `ClientsModule.register()`; the `status` getter below narrows it for readers.
+export class JustRedisClientProxy extends ClientProxy<JustRedisEvents> {
   readonly #settings: TransportSettings;
   readonly #listeners: [JustRedisEvent, JustRedisEvents[JustRedisEvent]][] = [];
   #connected: Connected | null = null;
@@ -40,6 +43,11 @@ export class JustRedisClientProxy extends ClientProxy<JustRedisEvents, JustRedis
     this.#settings = transportSettings(options, 'JustRedisClientProxy', false);
     this.initializeSerializer(options);
     this.initializeDeserializer(options);
+  }
+
+  /** `'connected'`, `'reconnecting'` (push connection lost; requests in flight failed), `'disconnected'` (closed). */
+  override get status(): Observable<JustRedisStatus> {
+    return super.status as Observable<JustRedisStatus>;
   }
 
   /** Opens the client (once; every `send()`/`emit()` calls this) and checks the server answers. */
