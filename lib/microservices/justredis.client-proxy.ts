@@ -28,8 +28,8 @@ const noop = () => {};
  * and its replies are read from `<pattern>.reply`; an event is `{ pattern, data }`.
  *
  * `ClientsModule.register([{ name: 'SVC', customClass: JustRedisClientProxy, options: { url } }])`.
- * Timeouts are rxjs's (`send(...).pipe(timeout(ms))`): unsubscribing drops the request and,
- * for the last one on a pattern, its reply subscription.
+ * Timeouts are rxjs's (`send(...).pipe(timeout(ms))`): unsubscribing drops the request; a
+ * reply channel no request has used for `REPLY_LINGER_MS` is unsubscribed.
  */
 // Status stays `string` in the base type so that `customClass: JustRedisClientProxy` type-checks
 // in `ClientsModule.register()`; the `status` getter below narrows it for readers.
@@ -76,6 +76,7 @@ export class JustRedisClientProxy extends ClientProxy<JustRedisEvents> {
     this.#connected = null;
     this.#failInFlight(new Error('Connection closed'));
     if (connected === null) return;
+    connected.replies.close();
     await connected.link.close();
     this._status$.next('disconnected');
   }

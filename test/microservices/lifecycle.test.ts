@@ -162,6 +162,21 @@ describe('JustRedisClientProxy', () => {
     expect(statuses[statuses.length - 1]).toBe('disconnected');
   });
 
+  it('keeps a reply channel subscribed across back-to-back requests, and drops it once idle', async () => {
+    const client = new JustRedisClientProxy({ url });
+    await client.connect();
+    const subscribes = async () => {
+      const stats = (await admin.call('info', 'commandstats')) as string;
+      return Number(/cmdstat_subscribe:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    };
+    const before = await subscribes();
+    for (let i = 0; i < 10; i++) expect(await firstValueFrom(client.send('sum', [i, 1]))).toBe(i + 1);
+    expect((await subscribes()) - before).toBe(1);
+    expect(await numsub(admin, 'sum.reply')).toBe(1);
+    await eventually(async () => (await numsub(admin, 'sum.reply')) === 0, 15_000);
+    await client.close();
+  });
+
   it('fails requests in flight on close() and can connect again afterwards', async () => {
     const client = new JustRedisClientProxy({ url });
     const probe = app.get(Probe);

@@ -73,7 +73,7 @@ describe.each(pairs)('%s client → %s service', (clientSide, serviceSide) => {
     expect(await firstValueFrom(client.send('sum', [40, 2]))).toBe(42);
     expect(await firstValueFrom(client.send('slow', 8))).toBe(8);
     // Nothing left subscribed for replies once no request is in flight.
-    await eventually(async () => (await numsub(admin, 'slow.reply')) === 0 && (await numsub(admin, 'sum.reply')) === 0);
+    await eventually(async () => (await numsub(admin, 'slow.reply')) === 0 && (await numsub(admin, 'sum.reply')) === 0, 15_000);
   });
 
   it('delivers @EventPattern events', async () => {

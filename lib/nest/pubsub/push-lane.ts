@@ -124,9 +124,9 @@ export class PushLane {
         this.#push = push;
         this.#attempt = 0;
         void this.#read(push);
-        this.#sink.laneStatus?.('connected');
         const topics = [...this.#topics.values()];
         if (topics.length > 0) this.#send(push, 'subscribe', topics);
+        this.#sink.laneStatus?.('connected');
         if (this.#lost) {
           this.#lost = false;
           this.#logger.log(`${this.#label}: pub/sub connection to ${push.address} restored, ${topics.length} subscription(s) renewed`);
