@@ -1,4 +1,5 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { Redis } from '../core/redis.js';
 import {
@@ -35,6 +36,7 @@ const noop = () => {};
 // in `ClientsModule.register()`; the `status` getter below narrows it for readers.
 export class JustRedisClientProxy extends ClientProxy<JustRedisEvents> {
   readonly #settings: TransportSettings;
+  readonly #logger = new Logger(JustRedisClientProxy.name);
   readonly #listeners: [JustRedisEvent, JustRedisEvents[JustRedisEvent]][] = [];
   #connected: Connected | null = null;
 
@@ -157,10 +159,15 @@ export class JustRedisClientProxy extends ClientProxy<JustRedisEvents> {
     return undefined as T;
   }
 
+  /** Runs inside the push connection's reader: a throwing deserializer or observer must not end it. */
   #onReply(text: string): void {
-    const result = this.deserializer.deserialize(parseWire(text));
-    if (result instanceof Promise) result.then((packet) => this.#route(packet), noop);
-    else this.#route(result);
+    try {
+      const result = this.deserializer.deserialize(parseWire(text));
+      if (result instanceof Promise) result.then((packet) => this.#route(packet)).catch((err: unknown) => this.#logger.error(err));
+      else this.#route(result);
+    } catch (err) {
+      this.#logger.error(err);
+    }
   }
 
   #route(packet: WritePacket & { id?: string }): void {

@@ -177,6 +177,28 @@ describe('JustRedisClientProxy', () => {
     await client.close();
   });
 
+  it('survives hostile packets on both sides: the service and the client keep working', async () => {
+    // A strict deserializer that throws on junk: its error must not end the client's push connection.
+    const strict = {
+      deserialize(value: unknown) {
+        if (typeof value !== 'object' || value === null || typeof (value as { id?: unknown }).id !== 'string') throw new Error('junk');
+        return value as never;
+      },
+    };
+    const client = new JustRedisClientProxy({ url, deserializer: strict });
+    const statuses = record(client.status);
+    expect(await firstValueFrom(client.send('sum', [1]))).toBe(1); // its reply channel is subscribed now
+    const raw = adminClient(server.port);
+    for (const junk of ['not json', '{"id":', 'null', '5', '{"id":{},"pattern":"sum","data":"x"}', '{"pattern":"sum","data":[1],"id":"a"}']) {
+      await raw.call('publish', 'sum', junk);
+      await raw.call('publish', 'sum.reply', junk);
+    }
+    await raw.close();
+    expect(await firstValueFrom(client.send('sum', [2, 2]))).toBe(4);
+    expect(statuses).toEqual(['connected']); // never lost its subscriber connection
+    await client.close();
+  });
+
   it('fails requests in flight on close() and can connect again afterwards', async () => {
     const client = new JustRedisClientProxy({ url });
     const probe = app.get(Probe);
