@@ -19,49 +19,73 @@ const rounds = arg('rounds', 5);
 const seconds = arg('seconds', 2);
 const warmup = arg('warmup', 1);
 
-/** Runs batches back to back for `ms` milliseconds; returns ops/s. */
+/**
+ * Runs batches back to back for `ms` milliseconds; returns ops/s and this process's CPU time
+ * per op in µs (client and service both live here; redis-server not counted). On a loaded
+ * machine ops/s swings with the neighbours, CPU per op much less.
+ */
 async function measure(run, ms) {
   const { batch, opsPerBatch } = run;
   let ops = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const end = start + ms;
   while (performance.now() < end) {
     await batch();
     ops += opsPerBatch;
   }
-  return (ops * 1000) / (performance.now() - start);
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { rate: (ops * 1000) / elapsed, cpuPerOp: (used.user + used.system) / ops };
 }
 
 const machine = machineInfo();
 const server = await startRedisServer();
 const rows = [];
+const pct = (values) => `±${(spread(values) * 50).toFixed(0)}%`;
 try {
   for (const [name, workload] of Object.entries(workloads)) {
-    const samples = Object.fromEntries(Object.keys(workload.contenders).map((label) => [label, []]));
+    const labels = Object.keys(workload.contenders);
+    const rates = Object.fromEntries(labels.map((label) => [label, []]));
+    const cpus = Object.fromEntries(labels.map((label) => [label, []]));
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first, so neither always runs on a warmer machine.
-      const labels = Object.keys(workload.contenders);
-      if (round % 2 === 1) labels.reverse();
-      for (const label of labels) {
+      const order = round % 2 === 1 ? [...labels].reverse() : labels;
+      for (const label of order) {
         const run = await workload.contenders[label]({ port: server.port });
         try {
           await measure(run, warmup * 1000);
-          samples[label].push(await measure(run, seconds * 1000));
+          const { rate, cpuPerOp } = await measure(run, seconds * 1000);
+          rates[label].push(rate);
+          cpus[label].push(cpuPerOp);
         } finally {
           await run.close();
         }
-        log(`${name} round ${round + 1}/${rounds} ${label}: ${fmtRate(samples[label].at(-1))} ops/s`);
+        log(`${name} round ${round + 1}/${rounds} ${label}: ${fmtRate(rates[label].at(-1))} ops/s, ${cpus[label].at(-1).toFixed(0)} µs CPU/op`);
       }
     }
-    const ours = median(samples[OURS_LABEL]);
-    const builtin = median(samples[BUILTIN_LABEL]);
-    rows.push([workload.title, fmtRate(ours), `±${(spread(samples[OURS_LABEL]) * 50).toFixed(0)}%`, fmtRate(builtin), `±${(spread(samples[BUILTIN_LABEL]) * 50).toFixed(0)}%`, fmtRatio(ours / builtin)]);
+    const [ours, builtin] = [OURS_LABEL, BUILTIN_LABEL];
+    rows.push([
+      workload.title,
+      `${fmtRate(median(rates[ours]))} (${pct(rates[ours])})`,
+      `${fmtRate(median(rates[builtin]))} (${pct(rates[builtin])})`,
+      fmtRatio(median(rates[ours]) / median(rates[builtin])),
+      `${median(cpus[ours]).toFixed(0)} (${pct(cpus[ours])})`,
+      `${median(cpus[builtin]).toFixed(0)} (${pct(cpus[builtin])})`,
+      fmtRatio(median(cpus[builtin]) / median(cpus[ours])),
+    ]);
   }
 } finally {
   await server.stop();
 }
 
-console.log(`Microservices transport, ops/s (median of ${rounds} rounds × ${seconds}s, interleaved)\n`);
+console.log(`Microservices transport (median of ${rounds} rounds × ${seconds}s, interleaved; ± half the round-to-round range)\n`);
 console.log(formatMachine(machine));
 console.log();
-console.log(markdownTable(['workload', OURS_LABEL, 'spread', BUILTIN_LABEL, 'spread', 'ours / built-in'], rows, ['l', 'r', 'r', 'r', 'r', 'r']));
+console.log(
+  markdownTable(
+    ['workload', `${OURS_LABEL} ops/s`, `${BUILTIN_LABEL} ops/s`, 'ops/s ratio', 'ours µs CPU/op', 'built-in µs CPU/op', 'CPU ratio (built-in / ours)'],
+    rows,
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+  ),
+);
