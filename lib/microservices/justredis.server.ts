@@ -37,8 +37,8 @@ export class JustRedisServer extends Server<JustRedisEvents, JustRedisStatus> im
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
+    if (this.#link !== null) return callback(new Error('JustRedisServer is already listening'));
     try {
-      if (this.#link !== null) throw new Error('JustRedisServer is already listening');
       const link = new TransportLink(this.#settings, JustRedisServer.name, (status) => this._status$.next(status));
       this.#link = link;
       for (const [event, listener] of this.#pendingListeners) link.on(event, listener);
@@ -46,8 +46,9 @@ export class JustRedisServer extends Server<JustRedisEvents, JustRedisStatus> im
       if (this.#link !== link) return callback(new Error('JustRedisServer was closed while starting'));
       this._status$.next('connected');
       const kind = this.#settings.wildcards ? 'pattern' : 'channel';
-      for (const pattern of this.messageHandlers.keys()) {
-        void link.subscribe({ kind, name: pattern }, this.#listenerFor(pattern));
+      for (const [pattern, handler] of this.messageHandlers) {
+        const channel = handler.isEventHandler ? pattern : this.getRequestPattern(pattern);
+        void link.subscribe({ kind, name: channel }, this.#listenerFor(channel));
       }
       await link.settled();
       if (this.messageHandlers.size > 0 && !link.up) throw new Error('JustRedisServer could not open its pub/sub connection');
