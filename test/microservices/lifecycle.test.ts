@@ -117,6 +117,20 @@ describe('JustRedisServer', () => {
   });
 });
 
+describe('serializer and deserializer hooks', () => {
+  it('runs the client serializer on requests and the server serializer on replies', async () => {
+    // Server side: wrap every reply value; client side: scale every request's numbers.
+    const wrapReplies = { serialize: (packet: { response?: unknown }) => ('response' in packet && packet.response !== undefined ? { ...packet, response: { v: packet.response } } : packet) };
+    const scaleRequests = { serialize: (packet: { data: number[] }) => ({ ...packet, data: packet.data.map((x) => x * 10) }) };
+    const app = await NestFactory.createMicroservice(MathModule, { strategy: new JustRedisServer({ url, serializer: wrapReplies }), logger: false });
+    await app.listen();
+    const client = new JustRedisClientProxy({ url, serializer: scaleRequests });
+    expect(await firstValueFrom(client.send('sum', [1, 2]))).toEqual({ v: 30 });
+    await client.close();
+    await app.close();
+  });
+});
+
 describe('JustRedisClientProxy', () => {
   let app: INestMicroservice;
 
