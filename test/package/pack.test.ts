@@ -63,7 +63,7 @@ describe('the packed package', () => {
       import { existsSync } from 'node:fs';
       console.log(JSON.stringify({
         start: typeof startRedisServer,
-        types: ['index.d.ts', 'core/index.d.ts', 'testing/index.d.ts', 'opentelemetry/index.d.ts'].every((f) => existsSync('node_modules/nestjs-justredis/dist/' + f)),
+        types: ['index.d.ts', 'core/index.d.ts', 'testing/index.d.ts', 'opentelemetry/index.d.ts', 'microservices/index.d.ts', 'microservices/index.js'].every((f) => existsSync('node_modules/nestjs-justredis/dist/' + f)),
       }));
     `;
     await writeFile(join(app, 'testing.mjs'), script);

@@ -3,7 +3,7 @@ import type { Redis } from '../../core/redis.js';
 import type { ReplyDecoder } from '../../core/resp/types.js';
 import { isClusterClient } from '../utils/is-cluster.util.js';
 import type { RedisMessage } from '../justredis.interfaces.js';
-import { PushLane, type LaneSink } from './push-lane.js';
+import { PushLane, type LaneSink, type LaneStatus } from './push-lane.js';
 import type { RedisSubscriptionRefusedError } from './subscription-refused.error.js';
 import { topicKey, type Topic } from './subscription.js';
 
@@ -32,12 +32,15 @@ export class PubSubHub implements LaneSink {
   readonly #lanes = new Map<string, PushLane>();
   /** Topic key → lane key, fixed when the topic is first subscribed. */
   readonly #laneOf = new Map<string, string>();
+  readonly #onStatus: ((status: LaneStatus) => void) | undefined;
   #closed = false;
 
-  constructor(redis: Redis, logger: Logger, client: string) {
+  /** `onStatus`: told each time a push connection comes up or is lost (the microservices transport turns it into status events). */
+  constructor(redis: Redis, logger: Logger, client: string, onStatus?: (status: LaneStatus) => void) {
     this.#redis = redis;
     this.#logger = logger;
     this.#client = client;
+    this.#onStatus = onStatus;
   }
 
   /**
@@ -90,6 +93,10 @@ export class PubSubHub implements LaneSink {
     const lanes = [...this.#lanes.values()];
     this.#lanes.clear();
     await Promise.all(lanes.map((lane) => lane.close()));
+  }
+
+  laneStatus(status: LaneStatus): void {
+    if (!this.#closed) this.#onStatus?.(status);
   }
 
   refused(key: string, error: RedisSubscriptionRefusedError): void {

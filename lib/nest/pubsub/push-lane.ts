@@ -13,7 +13,11 @@ export interface LaneSink {
   deliver(key: string, channel: string, pattern: string | undefined, data: Buffer): void;
   /** The server refused this topic; the lane has dropped it (it is not retried). */
   refused(key: string, error: RedisSubscriptionRefusedError): void;
+  /** The lane's connection is up (`'connected'`) or was lost / could not be opened (`'lost'`). */
+  laneStatus?(status: LaneStatus): void;
 }
+
+export type LaneStatus = 'connected' | 'lost';
 
 interface Confirmation {
   readonly promise: Promise<void>;
@@ -141,6 +145,7 @@ export class PushLane {
         void this.#read(push);
         const topics = [...this.#topics.values()];
         if (topics.length > 0) this.#send(push, 'subscribe', topics);
+        this.#sink.laneStatus?.('connected');
         if (this.#lost) {
           this.#lost = false;
           this.#logger.log(`${this.#label}: pub/sub connection to ${push.address} restored, ${topics.length} subscription(s) renewed`);
@@ -154,6 +159,7 @@ export class PushLane {
           this.#logger.warn(`${this.#label}: pub/sub connection failed (${describe(err)}); retrying with backoff`);
         }
         this.#settleAll();
+        this.#sink.laneStatus?.('lost');
         this.#scheduleRetry();
       },
     );
@@ -197,6 +203,7 @@ export class PushLane {
         `${this.#label}: pub/sub connection to ${push.address} lost (${describe(err)}); resubscribing ${this.#topics.size} subscription(s) with backoff`,
       );
     }
+    this.#sink.laneStatus?.('lost');
     this.#scheduleRetry();
   }
 
