@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import { parseRedisUrl } from '../../lib/core/url.js';
 import { Redis } from '../../lib/core/index.js';
 
@@ -39,6 +40,27 @@ describe('fromUrl: passwords with URL delimiters in them', () => {
     const redis = Redis.fromUrl('redis://:abc/SECRET@127.0.0.1:1', { connectRetry: 0 });
     expect(inspect(redis, { depth: 10, showHidden: true })).not.toContain('SECRET');
     return redis.close();
+  });
+
+  it('any password of printable characters and delimiters (but %) round-trips, whatever follows the host', () => {
+    const passwordChar = fc.constantFrom(...'aZ09-_.~!$&\'()*+,;=:/?#@[] '.split(''));
+    fc.assert(
+      fc.property(
+        fc.array(passwordChar, { minLength: 1, maxLength: 24 }).map((cs) => cs.join('')),
+        fc.integer({ min: 0, max: 65535 }),
+        fc.integer({ min: 0, max: 15 }),
+        (password, port, db) => {
+          expect(parseRedisUrl(`redis://u:${password}@host.example:${port}/${db}?decoder=utf8`)).toEqual({
+            username: 'u',
+            password,
+            address: ['host.example', port],
+            database: db,
+            decoder: 'utf8',
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('percent-encoded passwords still decode', () => {
