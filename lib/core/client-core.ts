@@ -143,6 +143,7 @@ async function askInfo(connection: RedisConnection, timeoutMs: number, signal: A
   }, timeoutMs);
   const onAbort = () => connection.destroy(signal.reason as Error, false);
   signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
   try {
     const [info] = await sendBatch(connection, [['INFO', 'cluster']], { decoder: 'utf8', attributes: false });
     if (info instanceof Error && !(info instanceof ReplyError)) throw info;

@@ -33,6 +33,11 @@ export async function connect(address: Address, config: ConnectConfig, signal?: 
     if (attempt > 0) await backoff(attempt, signal);
     try {
       const socket = await openSocket(address, config, signal);
+      if (signal?.aborted) {
+        // Closed between the socket's connect and this line: the listener below would never fire.
+        socket.destroy();
+        throw signal.reason;
+      }
       const connection = new RedisConnection(socket, address, config);
       // connectTimeout bounds the handshake too: a server that accepts but never answers
       // is as unreachable as one that never accepts.
