@@ -5,6 +5,7 @@
  * any connect retry loop in progress.
  */
 import net from 'node:net';
+import { jest } from '@jest/globals';
 import { once } from 'node:events';
 import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { freePort } from '../../lib/testing/free-port.js';
@@ -13,6 +14,7 @@ import { fakeServer, within, type FakeServer } from '../reliability/support.js';
 import { eventually } from '../helpers.js';
 
 const MAX = 2 ** 31 - 1;
+const realSetTimeout = globalThis.setTimeout;
 
 /** The error `fn` throws or its promise rejects with. */
 async function refusal(fn: () => unknown): Promise<unknown> {
@@ -215,5 +217,37 @@ describe('close() interrupts a connect retry loop', () => {
     const call = refusal(() => redis.call('get', 'k'));
     await within(redis.close(), 5_000, 'close during the retry loop');
     expect(await within(call, 5_000, 'the waiting call')).toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+  });
+});
+
+describe('socketTimeout stretched by a very long blocking command', () => {
+  it('BLPOP with a timeout past 2^31 ms arms no timer Node would overflow to 1 ms', async () => {
+    // Watch every delay handed to setTimeout: one above 2^31-1 becomes a 1 ms timer
+    // (a TimeoutOverflowWarning and a 1 ms polling loop for the whole block).
+    const delays: number[] = [];
+    const spy = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number, ...rest: unknown[]) => {
+      delays.push(ms ?? 0);
+      return realSetTimeout(fn, ms, ...(rest as []));
+    }) as typeof setTimeout);
+    let received!: () => void;
+    const commandArrived = new Promise<void>((resolve) => (received = resolve));
+    const silent = await fakeServer((_socket, data) => {
+      if (data.toString('latin1').toUpperCase().includes('BLPOP')) received();
+    });
+    const redis = new Redis({ address: silent.address, poolFactory: 'pool', socketTimeout: 1_000, connectRetry: 0 });
+    try {
+      // 10^8 s = 10^11 ms on top of socketTimeout: far past what a Node timer holds.
+      const blocked = refusal(() => redis.call('blpop', 'q', 100_000_000));
+      // The reply timer is armed when the command is written, before the server reads it.
+      await commandArrived;
+      expect(delays.length).toBeGreaterThan(0);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(MAX);
+      await redis.close();
+      expect(await blocked).toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    } finally {
+      spy.mockRestore();
+      await redis.close();
+      await silent.close();
+    }
   });
 });
