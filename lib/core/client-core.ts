@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from './options.js';
 import { formatAddress } from './options.js';
-import { CommunicationError, ConnectionPoolError } from './errors.js';
+import { CommunicationError, ConnectionPoolError, ReplyError } from './errors.js';
+import type { RedisConnection } from './connection/redis-connection.js';
 import type { Router } from './router.js';
 import { connect } from './connection/connect.js';
 import { sendBatch } from './pool/exclusive.js';
@@ -23,13 +24,15 @@ export class ClientCore {
   /** Client-side caching, when enabled. */
   readonly cache: ClientSideCache | null;
   private pending: Promise<Router> | null = null;
+  /** Aborted by `close()`: stops detection's connect and INFO. */
+  private readonly closing = new AbortController();
 
   constructor(readonly options: ResolvedOptions) {
     // An 'error' event with no listener would crash the process; connection problems
     // already reach the caller as rejected calls.
     this.events.on('error', () => {});
     this.scripts = new ScriptCache(options.encoder);
-    this.cache = options.clientSideCache === undefined ? null : new ClientSideCache(options.clientSideCache, this.events);
+    this.cache = options.clientSideCache === undefined ? null : new ClientSideCache(options.clientSideCache, this.events, options.encoder);
     if (options.poolFactory === 'pool') this.router = this.standalone(options.addresses[0]);
   }
 
@@ -74,20 +77,33 @@ export class ClientCore {
     }
   }
 
-  /** Asks the first reachable seed whether cluster mode is on (INFO works on every server kind). */
+  /**
+   * Asks the first reachable seed whether cluster mode is on (INFO works on every server kind).
+   * Every step is bounded: the connect by `connectTimeout`/`connectRetry`, the INFO by
+   * `connectTimeout` (or DETECT_TIMEOUT_MS), and `close()` interrupts both.
+   */
   private async detect(): Promise<Router> {
     const o = this.options;
+    const signal = this.closing.signal;
     let lastError: unknown;
     for (const address of o.addresses) {
       let connection;
       try {
-        connection = await connect(address, o);
+        connection = await connect(address, o, signal);
       } catch (err) {
+        if (signal.aborted) throw signal.reason;
         lastError = err;
         continue;
       }
-      const [info] = await sendBatch(connection, [['INFO', 'cluster']], { decoder: 'utf8', attributes: false });
-      void connection.end();
+      let info: unknown;
+      try {
+        info = await askInfo(connection, o.connectTimeout ?? DETECT_TIMEOUT_MS, signal);
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        // Accepted but silent (or lost): as unreachable as a refused seed; try the next one.
+        lastError = err;
+        continue;
+      }
       if (typeof info === 'string' && /cluster_enabled:1/.test(info)) {
         const seeds = [address, ...o.addresses.filter((a) => a !== address)];
         return createClusterRouter({ ...o, addresses: seeds }, this.events);
@@ -103,11 +119,39 @@ export class ClientCore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Detection (connect retries, INFO) stops at once; its promise then settles promptly.
+    this.closing.abort(closedError());
     this.cache?.close();
     const router = this.router ?? (await this.pending?.catch(() => null)) ?? null;
     this.router = null;
     await router?.close();
     this.events.removeAllListeners();
+  }
+}
+
+/** How long detection waits for INFO when no `connectTimeout` is set (ms). */
+export const DETECT_TIMEOUT_MS = 10_000;
+
+/**
+ * INFO cluster on a fresh connection, then the connection is closed whatever happens.
+ * Resolves to the reply (a ReplyError as a value); rejects on silence past `timeoutMs`,
+ * on loss, or with `signal.reason` on abort.
+ */
+async function askInfo(connection: RedisConnection, timeoutMs: number, signal: AbortSignal): Promise<unknown> {
+  const timer = setTimeout(() => {
+    connection.destroy(new CommunicationError(`${connection.where} did not answer INFO within ${timeoutMs} ms (cluster detection)`, { code: 'ERR_CONNECT_TIMEOUT' }), false);
+  }, timeoutMs);
+  const onAbort = () => connection.destroy(signal.reason as Error, false);
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  try {
+    const [info] = await sendBatch(connection, [['INFO', 'cluster']], { decoder: 'utf8', attributes: false });
+    if (info instanceof Error && !(info instanceof ReplyError)) throw info;
+    return info;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    await connection.end();
   }
 }
 

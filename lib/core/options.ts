@@ -109,7 +109,8 @@ export interface ResolvedOptions {
   readonly customCommandClass: (new (base: any) => unknown) | undefined;
 }
 
-const KNOWN_OPTIONS = new Set<string>([
+/** Every option name; `fromUrl` refuses query parameters outside it. */
+export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>([
   'poolFactory', 'address', 'addresses', 'username', 'password', 'clientName', 'respVersion', 'socketFactory',
   'connectRetry', 'maxConnections', 'waitTimeout', 'cutoffSize', 'customCommandClass', 'encoder', 'decoder',
   'attributes', 'database', 'connectTimeout', 'socketTimeout', 'tcpKeepalive', 'tcpNodelay', 'tls', 'sslCafile',
@@ -148,13 +149,50 @@ function optBool(o: Record<string, unknown>, name: string, dflt: boolean): boole
   return v;
 }
 
-function optInt(o: Record<string, unknown>, name: string, min: number, dflt: number | undefined): number | undefined {
+/**
+ * Largest duration accepted, in ms: Node stores timer delays in a signed 32-bit integer and
+ * turns anything larger (or Infinity) into 1 ms, so a long timeout would fire at once.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+/** Largest count (retries, connections, databases, sizes) accepted. */
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+/** Redis database indexes are C ints on the server. */
+const MAX_DATABASE = 2 ** 31 - 1;
+
+/**
+ * A finite integer in `[min, max]`, or `dflt` when absent. Infinity, NaN and fractions are
+ * refused rather than clamped: each would change what the option means.
+ */
+function optInt(o: Record<string, unknown>, name: string, min: number, dflt: number | undefined, max: number = MAX_COUNT): number | undefined {
   const v = o[name];
   if (v === undefined || v === null) return dflt;
   if (typeof v !== 'number' || Number.isNaN(v)) fail(name, 'a number', v);
-  if (!Number.isInteger(v) && v !== Infinity) throw new RangeError(`Option "${name}" must be an integer, got ${v}`);
-  if (v < min) throw new RangeError(`Option "${name}" must be >= ${min}, got ${v}`);
+  // The value is not quoted: it may come from a URL whose other parts are secret.
+  if (!Number.isFinite(v)) throw new RangeError(`Option "${name}" must be a finite integer from ${min} to ${max}, got a non-finite number`);
+  if (!Number.isInteger(v)) throw new RangeError(`Option "${name}" must be an integer from ${min} to ${max}, got a fraction`);
+  if (v < min || v > max) throw new RangeError(`Option "${name}" must be an integer from ${min} to ${max}`);
   return v;
+}
+
+/** A duration option in ms: a finite integer from `min` up to 2^31-1 (see MAX_DURATION_MS). */
+function optDuration(o: Record<string, unknown>, name: string, min: number, dflt: number | undefined): number | undefined {
+  return optInt(o, name, min, dflt, MAX_DURATION_MS);
+}
+
+/**
+ * `maxConnections`: a count, where `Infinity` is the documented default ("unlimited") and
+ * is accepted as such; it never reaches a timer.
+ */
+function optLimit(o: Record<string, unknown>, name: string): number {
+  if (o[name] === Infinity) return Infinity;
+  return optInt(o, name, 1, Infinity)!;
+}
+
+/** A duration given to a single operation (e.g. `nextMessage({ timeout })`): a finite number of ms from 0 to 2^31-1. */
+export function assertDuration(value: unknown, what: string): void {
+  if (typeof value !== 'number' || !(value >= 0) || value > MAX_DURATION_MS) {
+    throw new RangeError(`${what} must be a finite number of milliseconds from 0 to ${MAX_DURATION_MS}`);
+  }
 }
 
 export function validateDecoder(value: unknown, name = 'decoder'): ReplyDecoder {
@@ -186,7 +224,7 @@ export function validateCallSettings(o: Record<string, unknown>, allowed: Readon
   const out: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {};
   if (o.decoder !== undefined) out.decoder = validateDecoder(o.decoder);
   if (o.attributes !== undefined) out.attributes = optBool(o, 'attributes', false);
-  if (o.database !== undefined) out.database = optInt(o, 'database', 0, 0);
+  if (o.database !== undefined) out.database = optInt(o, 'database', 0, 0, MAX_DATABASE);
   if (o.endpoint !== undefined) {
     out.endpoint = o.endpoint === 'masters' ? 'masters' : validateAddress(o.endpoint, 'endpoint');
   }
@@ -245,13 +283,13 @@ export function resolveOptions(input: RedisOptions<any> = {}): ResolvedOptions {
   const keepalive = o.tcpKeepalive;
   let tcpKeepalive: number | false = false;
   if (keepalive === true) tcpKeepalive = 0;
-  else if (keepalive !== undefined && keepalive !== false) tcpKeepalive = optInt(o, 'tcpKeepalive', 0, 0)!;
+  else if (keepalive !== undefined && keepalive !== false) tcpKeepalive = optDuration(o, 'tcpKeepalive', 0, 0)!;
 
   let clientSideCache: ResolvedOptions['clientSideCache'];
   if (o.clientSideCache === true) clientSideCache = { maxEntries: 10_000, ttl: undefined };
   else if (o.clientSideCache && typeof o.clientSideCache === 'object') {
     const c = o.clientSideCache as Record<string, unknown>;
-    clientSideCache = { maxEntries: optInt(c, 'maxEntries', 1, 10_000)!, ttl: optInt(c, 'ttl', 1, undefined) };
+    clientSideCache = { maxEntries: optInt(c, 'maxEntries', 1, 10_000)!, ttl: optDuration(c, 'ttl', 1, undefined) };
   } else if (o.clientSideCache !== undefined && o.clientSideCache !== false) fail('clientSideCache', 'a boolean or { maxEntries, ttl }', o.clientSideCache);
 
   if (poolFactory === 'sentinel' && (typeof o.sentinelMaster !== 'string' || o.sentinelMaster === '')) {
@@ -274,16 +312,16 @@ export function resolveOptions(input: RedisOptions<any> = {}): ResolvedOptions {
     clientName: optString(o, 'clientName'),
     respVersion,
     socketFactory,
-    connectRetry: optInt(o, 'connectRetry', 0, 2)!,
-    maxConnections: optInt(o, 'maxConnections', 1, Infinity)!,
-    waitTimeout: optInt(o, 'waitTimeout', 0, undefined),
+    connectRetry: optInt(o, 'connectRetry', 0, 2, MAX_DURATION_MS)!,
+    maxConnections: optLimit(o, 'maxConnections'),
+    waitTimeout: optDuration(o, 'waitTimeout', 0, undefined),
     cutoffSize: optInt(o, 'cutoffSize', 0, 6000)!,
     encoder,
     decoder: o.decoder === undefined ? null : validateDecoder(o.decoder),
     attributes: optBool(o, 'attributes', false),
-    database: optInt(o, 'database', 0, 0)!,
-    connectTimeout: optInt(o, 'connectTimeout', 1, undefined),
-    socketTimeout: optInt(o, 'socketTimeout', 1, undefined),
+    database: optInt(o, 'database', 0, 0, MAX_DATABASE)!,
+    connectTimeout: optDuration(o, 'connectTimeout', 1, undefined),
+    socketTimeout: optDuration(o, 'socketTimeout', 1, undefined),
     tcpKeepalive,
     tcpNodelay: optBool(o, 'tcpNodelay', true),
     tls,

@@ -4,6 +4,7 @@ import { ModuleRef } from '@nestjs/core';
 // of this class, so `import 'nestjs-justredis'` works without it installed.
 import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from '../core/redis.js';
+import { assertDuration } from '../core/options.js';
 import { DEFAULT_HEALTH_TIMEOUT, DEFAULT_REDIS_NAME } from './justredis.constants.js';
 import type { JustRedisHealthOptions } from './justredis.interfaces.js';
 import { JustRedisClients } from './justredis-clients.service.js';
@@ -34,6 +35,8 @@ export class JustRedisHealthIndicator implements OnModuleInit {
 
   async isHealthy<const Key extends string>(key: Key, options: JustRedisHealthOptions = {}): Promise<HealthIndicatorResult<Key>> {
     const { client: name = DEFAULT_REDIS_NAME, timeout = DEFAULT_HEALTH_TIMEOUT } = options;
+    // Infinity or >= 2^31 ms would become a 1 ms timer: always 'down'.
+    assertDuration(timeout, 'isHealthy() timeout');
     this.#service ??= await this.#resolveService();
     const indicator = this.#service.check(key);
     let client: Redis;

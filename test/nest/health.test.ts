@@ -56,6 +56,13 @@ describe('JustRedisHealthIndicator', () => {
     expect(res.body).toMatchObject({ status: 'ok', info: { redis: { status: 'up' }, cache: { status: 'up' } } });
   });
 
+  it('refuses a timeout a timer cannot hold (Infinity, >= 2^31 ms, negative) with a RangeError', async () => {
+    for (const timeout of [Infinity, 2 ** 31, -1]) {
+      await expect(indicator.isHealthy('redis', { timeout })).rejects.toThrow(RangeError);
+    }
+    expect(await indicator.isHealthy('redis', { timeout: 2 ** 31 - 1 })).toEqual({ redis: expect.objectContaining({ status: 'up' }) });
+  });
+
   it('is down for an unknown client name', async () => {
     expect(await indicator.isHealthy('x', { client: 'nope' })).toEqual({ x: { status: 'down', message: expect.stringContaining('nope') } });
   });

@@ -20,8 +20,22 @@ const RAW: DecodeSettings = { decoder: null, attributes: false };
 type Mark = { count: number; invalidated: boolean };
 function noop(): void {}
 
-function keyString(arg: CommandArg): string {
-  if (typeof arg === 'string') return arg;
+/** Encoders that write an all-ASCII string as exactly its characters, one byte each. */
+const ASCII_SAFE = new Set<string>(['utf8', 'utf-8', 'latin1', 'binary', 'ascii']);
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The cache's name for an argument: the exact bytes sent, as a latin1 string (one char per
+ * byte). Strings go through the configured encoder as the wire does, so `'é'` (two UTF-8
+ * bytes) and `Buffer.from([0xe9])` are different keys, and the invalidation of a non-ASCII
+ * key (its bytes, read back as latin1) finds the entry. ASCII strings under an
+ * ASCII-compatible encoder are their own bytes: no Buffer is made for them.
+ */
+export function cacheKeyOf(arg: CommandArg, encoder: BufferEncoding): string {
+  if (typeof arg === 'string') {
+    if (ASCII_SAFE.has(encoder) && !NON_ASCII.test(arg)) return arg;
+    return Buffer.from(arg, encoder).toString('latin1');
+  }
   if (typeof arg === 'number' || typeof arg === 'bigint') return String(arg);
   return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString('latin1');
 }
@@ -49,7 +63,12 @@ export class ClientSideCache {
   private readonly trackedResp2 = new Map<string, Set<RedisConnection>>();
   private closed = false;
 
-  constructor(options: { maxEntries: number; ttl: number | undefined }, events: EventEmitter) {
+  constructor(
+    options: { maxEntries: number; ttl: number | undefined },
+    events: EventEmitter,
+    /** The client's string encoder: keys are the bytes it produces. */
+    private readonly encoder: BufferEncoding = 'utf8',
+  ) {
     this.lru = new LruCache(options.maxEntries, options.ttl);
     events.on('shared-connection', ({ connection, pool }: { connection: RedisConnection; pool: ServerPool }) => this.track(connection, pool));
     events.on('disconnect', () => this.lru.clear());
@@ -68,10 +87,10 @@ export class ClientSideCache {
     const prefix = `${database}\u0000${settings.decoder}\u0000${settings.attributes ? 1 : 0}\u0000`;
     if (name === 'mget') return this.readMany(command, prefix, send);
     let signature = prefix + name;
-    for (let i = 1; i < command.length; i++) signature += '\u0000' + keyString(command[i]);
+    for (let i = 1; i < command.length; i++) signature += '\u0000' + cacheKeyOf(command[i], this.encoder);
     const cached = this.lru.get(signature);
     if (cached !== undefined) return Promise.resolve(cached);
-    const redisKey = keyString(command[1]);
+    const redisKey = cacheKeyOf(command[1], this.encoder);
     const mark = this.lru.begin(redisKey);
     return send().then(
       (value) => {
@@ -86,7 +105,7 @@ export class ClientSideCache {
   }
 
   private readMany(command: readonly CommandArg[], prefix: string, send: () => Promise<unknown>): Promise<unknown> {
-    const keys = command.slice(1).map(keyString);
+    const keys = command.slice(1).map((k) => cacheKeyOf(k, this.encoder));
     const signatures = keys.map((k) => `${prefix}get\u0000${k}`);
     const values = signatures.map((s) => this.lru.get(s));
     if (values.every((v) => v !== undefined)) return Promise.resolve(values);
@@ -109,7 +128,7 @@ export class ClientSideCache {
    * even before the server's invalidation arrives (on RESP2 it comes on another socket).
    */
   written(name: string, command: readonly CommandArg[]): void {
-    if (command.length >= 2 && !CACHEABLE.has(name) && name !== 'mget') this.lru.invalidate(keyString(command[1]));
+    if (command.length >= 2 && !CACHEABLE.has(name) && name !== 'mget') this.lru.invalidate(cacheKeyOf(command[1], this.encoder));
   }
 
   stats(): { hits: number; misses: number; entries: number } {
@@ -121,6 +140,7 @@ export class ClientSideCache {
       this.lru.clear(); // FLUSHALL/FLUSHDB: a null key list
       return;
     }
+    // Keys arrive as Buffers (push frames are decoded raw): their latin1 text is their bytes.
     for (const key of keys) this.lru.invalidate(Buffer.isBuffer(key) ? key.toString('latin1') : String(key));
   }
 

@@ -1,7 +1,7 @@
 import { assertCommandArgs } from '../resp/encoder.js';
 import type { CommandArg, DecodeSettings, ReplyDecoder } from '../resp/types.js';
 import { convertValue } from '../resp/convert.js';
-import { validateDecoder } from '../options.js';
+import { assertDuration, validateDecoder } from '../options.js';
 import { CommunicationError, RedisError } from '../errors.js';
 import { pendingCall } from '../connection/pending.js';
 import { Fifo } from '../connection/fifo.js';
@@ -48,7 +48,9 @@ export class PushConnection implements AsyncIterable<unknown> {
     this.#defaults = defaults;
     const connection = taken.connection;
     connection.pushMode = true;
-    connection.pushDecode = { decoder: null, attributes: defaults.attributes };
+    // Always decoded with attributes, so a read asking for them learns a frame's RESP type
+    // ('Push' vs 'Array'); a read without them unwraps (convertValue).
+    connection.pushDecode = { decoder: null, attributes: true };
     connection.pushListener = (message) => this.#deliver(message);
     connection.onClose = (error) => {
       this.#end(error);
@@ -85,8 +87,12 @@ export class PushConnection implements AsyncIterable<unknown> {
   nextMessage(options: NextMessageOptions = {}): Promise<any> {
     if (!isPlainObject(options as unknown)) return Promise.reject(new TypeError('nextMessage() takes an options object'));
     const { timeout } = options;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-      return Promise.reject(new RangeError('nextMessage() timeout must be a number of milliseconds >= 0'));
+    if (timeout !== undefined) {
+      try {
+        assertDuration(timeout, 'nextMessage() timeout');
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     let decoder: ReplyDecoder;
     try {

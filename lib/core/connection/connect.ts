@@ -22,13 +22,23 @@ export type ConnectConfig = SocketSettings &
  * Opens a connection and runs the handshake (HELLO / AUTH / CLIENT SETNAME / SELECT),
  * retrying I/O failures `connectRetry` times with exponential backoff and full jitter.
  * A server refusal (wrong password, unknown database) is not retried: it would fail again.
+ *
+ * `signal` is the owner's close: aborting it stops the backoff, the socket being opened and
+ * the handshake at once, and the call rejects with `signal.reason` (the owner's
+ * "client is closed" error), so a close never waits for a retry loop.
  */
-export async function connect(address: Address, config: ConnectConfig): Promise<RedisConnection> {
+export async function connect(address: Address, config: ConnectConfig, signal?: AbortSignal): Promise<RedisConnection> {
   let lastError: Error | undefined;
   for (let attempt = 0; attempt <= config.connectRetry; attempt++) {
-    if (attempt > 0) await sleep(backoffMs(attempt));
+    if (signal?.aborted) throw signal.reason;
+    if (attempt > 0) await backoff(attempt, signal);
     try {
-      const socket = await openSocket(address, config);
+      const socket = await openSocket(address, config, signal);
+      if (signal?.aborted) {
+        // Closed between the socket's connect and this line: the listener below would never fire.
+        socket.destroy();
+        throw signal.reason;
+      }
       const connection = new RedisConnection(socket, address, config);
       // connectTimeout bounds the handshake too: a server that accepts but never answers
       // is as unreachable as one that never accepts.
@@ -38,18 +48,23 @@ export async function connect(address: Address, config: ConnectConfig): Promise<
           : setTimeout(() => {
               connection.destroy(new CommunicationError(`Handshake with ${formatAddress(address)} timed out after ${config.connectTimeout} ms`, { code: 'ERR_CONNECT_TIMEOUT' }), false);
             }, config.connectTimeout);
+      const onAbort = () => connection.destroy(signal!.reason as Error, false);
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         await handshake(connection, config);
+        if (signal?.aborted) throw signal.reason;
       } catch (err) {
         connection.destroy(err as Error, false);
         throw err;
       } finally {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       }
       connection.announced = true;
       publishConnect(address);
       return connection;
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       publishConnect(address, err as Error);
       if (err instanceof ReplyError) throw err;
       lastError = err as Error;
@@ -60,6 +75,15 @@ export async function connect(address: Address, config: ConnectConfig): Promise<
     `Could not connect to ${formatAddress(address)} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError?.message}`,
     { cause: lastError, code: (lastError as RedisError | undefined)?.code ?? 'ERR_CONNECT' },
   );
+}
+
+/** The pause before retry `attempt`; an abort ends it at once with the signal's reason. */
+async function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(backoffMs(attempt), undefined, signal === undefined ? undefined : { signal });
+  } catch (err) {
+    throw signal?.aborted ? signal.reason : err;
+  }
 }
 
 /** Exponential backoff from 50 ms up to 2 s, with full jitter so many clients do not reconnect in step. */

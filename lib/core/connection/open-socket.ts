@@ -13,9 +13,14 @@ export type SocketSettings = Pick<
 /**
  * Opens a TCP, TLS or unix socket and resolves once it is connected (TLS: once the
  * handshake verified the certificate). Transport only: knows nothing of RESP.
+ * Aborting `signal` destroys the socket and rejects with `signal.reason`.
  */
-export function openSocket(address: Address, settings: SocketSettings): Promise<net.Socket> {
+export function openSocket(address: Address, settings: SocketSettings, signal?: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     let socket: net.Socket;
     const isUnix = typeof address === 'string';
     const where = formatAddress(address);
@@ -38,6 +43,13 @@ export function openSocket(address: Address, settings: SocketSettings): Promise<
       if (timer) clearTimeout(timer);
       socket.removeListener('error', onError);
       socket.removeListener(connectEvent, onConnect);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    // The owner closed while connecting: no socket may outlive its close().
+    const onAbort = () => {
+      cleanup();
+      socket.destroy();
+      reject(signal!.reason);
     };
     const onError = (err: Error) => {
       cleanup();
@@ -54,6 +66,7 @@ export function openSocket(address: Address, settings: SocketSettings): Promise<
     };
     socket.once('error', onError);
     socket.once(connectEvent, onConnect);
+    signal?.addEventListener('abort', onAbort, { once: true });
     if (settings.connectTimeout !== undefined) {
       timer = setTimeout(() => {
         cleanup();

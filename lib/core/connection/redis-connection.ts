@@ -22,6 +22,9 @@ const RAW: DecodeSettings = { decoder: null, attributes: false };
 /** How long `close()` waits for replies to calls already written before failing them. */
 const CLOSE_GRACE_MS = 2000;
 
+/** Longest delay a Node timer keeps (a signed 32-bit ms count). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * One socket speaking RESP: a write queue (`unsent`), replies matched first-in, first-out
  * against `inflight`, push frames routed to `onPush`. Commands issued in the same
@@ -149,7 +152,9 @@ export class RedisConnection implements DecoderHandlers {
       this.timer = null;
       return;
     }
-    this.timer = setTimeout(() => this.checkTimeout(), Math.max(1, head.deadline - now));
+    // A blocking command may stretch the deadline past what a Node timer can hold (2^31-1 ms,
+    // beyond which it fires after 1 ms): wake at most that late and re-arm (checkTimeout).
+    this.timer = setTimeout(() => this.checkTimeout(), Math.min(MAX_TIMER_MS, Math.max(1, head.deadline - now)));
     this.timer.unref();
   }
 

@@ -61,6 +61,8 @@ export class ServerPool {
   /** While `failedRounds > 0`: the one round in progress; other callers wait for its outcome. */
   private probe: Promise<RedisConnection> | null = null;
   private cooldown: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  /** Aborted by `close()`: interrupts a connect (retry backoff, socket, handshake) in progress. */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly address: Address,
@@ -204,7 +206,7 @@ export class ServerPool {
   private async round(config: ConnectConfig): Promise<RedisConnection> {
     let connection: RedisConnection | undefined;
     try {
-      connection = await connect(this.address, config);
+      connection = await connect(this.address, config, this.closing.signal);
       // While the gate is closed, only an answer proves the server back. An empty handshake
       // (RESP2, no password, name or database) reads nothing, and a server that accepts and
       // hangs up at once would look reachable: ask it for a PING.
@@ -329,6 +331,7 @@ export class ServerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
     if (this.cooldown !== null) {
       clearTimeout(this.cooldown.timer);
       this.cooldown.resolve();

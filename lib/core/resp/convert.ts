@@ -56,6 +56,16 @@ function unwrap(value: unknown): unknown {
     for (const v of value) if (v instanceof RedisValue || Array.isArray(v)) wrapped = true;
     return wrapped ? value.map(unwrap) : value;
   }
+  if (value instanceof Map) {
+    const m = new Map();
+    for (const [k, v] of value) m.set(unwrap(k), unwrap(v));
+    return m;
+  }
+  if (value instanceof Set) {
+    const s = new Set();
+    for (const v of value) s.add(unwrap(v));
+    return s;
+  }
   return value;
 }
 

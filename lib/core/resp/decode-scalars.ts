@@ -133,8 +133,9 @@ export function findLineEnd(buf: Buffer, p: number, end: number, maxLine: number
 export function parseInteger(out: LineOut, buf: Buffer, p: number, end: number, maxLine: number): number {
   let i = p + 1;
   if (i >= end) return INCOMPLETE;
+  // The spec allows an explicit sign either way (`:+1`); only '-' changes the value.
   const neg = buf[i] === 0x2d;
-  if (neg) i++;
+  if (neg || buf[i] === 0x2b) i++;
   const digits = i;
   const limit = p + maxLine;
   const stop = end < limit ? end : limit;
