@@ -11,7 +11,7 @@ import type { EndpointInfo, Router } from './router.js';
 import { Connection } from './client/connection.js';
 import { PushConnection } from './client/push-connection.js';
 import { parsePipeline } from './client/pipeline-args.js';
-import { sendBatch, selectDatabase } from './pool/exclusive.js';
+import { leaseOn, runBatchExclusive } from './pool/exclusive.js';
 import { scanHash, scanKeys, scanSet, scanSortedSet, type KeyScanOptions, type ScanOptions } from './scan.js';
 
 export interface ConnectionOptions extends CallSettings {
@@ -136,28 +136,24 @@ class RedisClient {
     const settings = options === undefined ? undefined : validateCallSettings(options as Record<string, unknown>, SETTING_KEYS, 'pipeline');
     const view = applySettings(this.#view, settings);
     const parsed = parsePipeline(commands, view.decode);
-    let blocking = false;
-    for (const command of parsed.commands) {
+    // Blocking commands get their extra time under socketTimeout, as in call().
+    let blockMs: number[] | null = null;
+    for (let i = 0; i < parsed.commands.length; i++) {
+      const command = parsed.commands[i];
       const name = commandName(command[0]);
       checkSharedCommand(name, command);
-      if (blockingTimeoutMs(name, command) !== undefined) blocking = true;
+      const block = isSpecialCommand(name) ? blockingTimeoutMs(name, command) : undefined;
+      if (block !== undefined) (blockMs ??= new Array<number>(parsed.commands.length).fill(0))[i] = block;
     }
     if (this.#core.closed) throw closedError();
     const cache = this.#core.cache;
     if (cache !== null) for (const command of parsed.commands) cache.written(commandName(command[0]), command);
     const router = this.#core.router ?? (await this.#core.getRouter());
     let results: unknown[];
-    if (blocking) {
+    if (blockMs !== null) {
       // A blocking command would stall the shared socket: run this pipeline on its own connection.
-      const { connection, pool } = await router.take({ key: parsed.commands[0]?.[1] });
-      try {
-        if (connection.database !== view.database) await selectDatabase(connection, view.database);
-        results = await sendBatch(connection, parsed.commands, parsed.settings);
-        if (connection.database !== pool.database && !connection.closed) await selectDatabase(connection, pool.database);
-      } finally {
-        if (!connection.closed && connection.idle && connection.database === pool.database) pool.release(connection);
-        else pool.discard(connection);
-      }
+      const { lease } = await router.take({ key: parsed.commands[0]?.[1] });
+      results = await runBatchExclusive(lease, parsed.commands, parsed.settings, view.database, blockMs);
     } else {
       results = await router.pipeline(parsed.commands, parsed.settings, view.database);
     }
@@ -187,8 +183,12 @@ class RedisClient {
     const view = applySettings(this.#view, change);
     const router = this.#core.router ?? (await this.#core.getRouter());
     const taken = await router.take({ key: options.key, endpoint });
-    if (options.push) return new PushConnection(taken, view.decode);
-    return new Connection(taken, view);
+    if (options.push) {
+      // A push connection is on the pool's database: messages do not depend on it.
+      return new PushConnection(taken, view.decode);
+    }
+    await leaseOn(taken.lease, view.database);
+    return new Connection(taken, { decode: view.decode, database: view.database });
   }
 
   /** The servers this client talks to, with their role. */
@@ -234,11 +234,12 @@ class RedisClient {
 }
 
 function dispatch(router: Router, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
-  if (endpoint !== undefined) {
-    if (endpoint === 'masters') return router.fanOut(command, view.decode, view.database);
-    return router.sendTo(parseEndpoint(endpoint), command, view.decode, view.database);
-  }
   const blockMs = isSpecialCommand(name) ? blockingTimeoutMs(name, command) : undefined;
+  if (endpoint !== undefined) {
+    // Blocking ones run on exclusive connections there too, never stalling the shared one.
+    if (endpoint === 'masters') return router.fanOut(command, view.decode, view.database, blockMs);
+    return router.sendTo(parseEndpoint(endpoint), command, view.decode, view.database, blockMs);
+  }
   if (blockMs !== undefined) return router.sendBlocking(command, view.decode, view.database, blockMs);
   return router.send(command, view.decode, view.database);
 }
@@ -255,7 +256,7 @@ function checkSharedCommand(name: string, command: readonly CommandArg[]): void 
     throw new TypeError(
       name === 'select'
         ? 'SELECT would move every caller sharing the connection: use redis.modify({ database }) or the { database } call option'
-        : `${name.toUpperCase()} changes the shared connection's state: run it on redis.connection()`,
+        : `${(name === 'client' ? `CLIENT ${commandName(command[1])}` : name).toUpperCase()} changes the shared connection's state for every caller: run it on redis.connection()`,
     );
   }
 }

@@ -3,7 +3,6 @@ import type { CommandArg, DecodeSettings, ReplyDecoder } from '../resp/types.js'
 import { convertValue } from '../resp/convert.js';
 import { validateDecoder } from '../options.js';
 import { CommunicationError, RedisError } from '../errors.js';
-import { pendingCall } from '../connection/pending.js';
 import { Fifo } from '../connection/fifo.js';
 import type { TakenConnection } from '../router.js';
 import { isPlainObject } from '../call-args.js';
@@ -46,16 +45,16 @@ export class PushConnection implements AsyncIterable<unknown> {
   constructor(taken: TakenConnection, defaults: DecodeSettings) {
     this.#taken = taken;
     this.#defaults = defaults;
-    const connection = taken.connection;
-    connection.pushMode = true;
-    connection.pushDecode = { decoder: null, attributes: defaults.attributes };
-    connection.pushListener = (message) => this.#deliver(message);
-    connection.onClose = (error) => this.#end(error);
+    taken.lease.enterPushMode(
+      (message) => this.#deliver(message),
+      { decoder: null, attributes: defaults.attributes },
+      (error) => this.#end(error),
+    );
   }
 
   /** `host:port` (or socket path) of the server this connection is on. */
   get address(): string {
-    return this.#taken.pool.key;
+    return this.#taken.lease.pool.key;
   }
 
   /** Whether the connection is gone (closed by you, or lost). */
@@ -72,9 +71,7 @@ export class PushConnection implements AsyncIterable<unknown> {
       return Promise.reject(err);
     }
     if (this.#error !== null) return Promise.reject(this.#error);
-    const { pending, promise } = pendingCall(args as CommandArg[], this.#defaults);
-    this.#taken.connection.send(pending);
-    return promise as Promise<void>;
+    return this.#taken.lease.send(args as CommandArg[], this.#defaults) as Promise<void>;
   }
 
   /** The next message, or `null` once `timeout` ms pass without one. */
@@ -122,11 +119,11 @@ export class PushConnection implements AsyncIterable<unknown> {
     else this.#closeListeners.push(listener);
   }
 
-  /** Closes the connection (a subscribed socket is not returned to the pool). */
+  /** Closes the connection; its pool slot is freed (a subscribed socket is never reused). */
   async close(): Promise<void> {
-    if (this.#error !== null) return;
     this.#end(new CommunicationError(`Push connection to ${this.address} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }));
-    this.#taken.pool.discard(this.#taken.connection);
+    // Also after a loss: the lease frees the slot once, whichever comes first.
+    this.#taken.lease.discard();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
