@@ -95,6 +95,35 @@ describe('push connections give their pool slot back', () => {
   });
 });
 
+describe('the client-side cache keeps trying to re-establish its RESP2 redirect', () => {
+  it('after a failed attempt (no free slot within waitTimeout), a later one succeeds and the cache serves again', async () => {
+    const redis = new Redis({ address: server.address, decoder: 'utf8', respVersion: 2, clientSideCache: true, maxConnections: 1, waitTimeout: 1000 });
+    try {
+      await admin.call('set', 'k', 'v1');
+      await eventually(async () => {
+        await redis.call('get', 'k');
+        expect(redis.clientSideCacheStats().hits).toBeGreaterThan(0);
+      });
+      // Queue for the only slot (held by the redirect connection), then kill the redirect: the slot goes to this borrower.
+      const waiting = redis.connection();
+      await admin.call('client', 'kill', 'type', 'pubsub');
+      const c = await waiting;
+      // Held past the redirect's own waitTimeout (a server-side block): its first attempts fail.
+      expect(await c.call('blpop', 'never', 2)).toBeNull();
+      await c.release();
+      const hits = redis.clientSideCacheStats().hits;
+      await eventually(async () => {
+        expect(await redis.call('get', 'k')).toBe('v1');
+        expect(redis.clientSideCacheStats().hits).toBeGreaterThan(hits);
+      });
+      await admin.call('set', 'k', 'v2');
+      await eventually(async () => expect(await redis.call('get', 'k')).toBe('v2'));
+    } finally {
+      await redis.close();
+    }
+  });
+});
+
 describe('push connections with socketTimeout ping when idle', () => {
   it('stays open while the server answers its keepalive PINGs, without showing them', async () => {
     const redis = new Redis({ address: server.address, decoder: 'utf8', socketTimeout: 100 });

@@ -1,10 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { pendingCall, Pending } from '../connection/pending.js';
+import { Pending } from '../connection/pending.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import type { Lease } from '../pool/lease.js';
 import { LruCache } from './lru-cache.js';
+import { backoffMs } from '../connection/connect.js';
 
 /** Read-only commands whose reply depends on their one key (`args[1]`) and nothing else. */
 const CACHEABLE = new Set([
@@ -32,6 +33,9 @@ interface Redirect {
   lease: Lease | null;
   id: number | null;
   opening: boolean;
+  /** Consecutive failed attempts to open it; the next one waits a growing backoff. */
+  failures: number;
+  retry: NodeJS.Timeout | null;
 }
 
 /**
@@ -162,7 +166,7 @@ export class ClientSideCache {
   private async openRedirect(pool: ServerPool): Promise<void> {
     let redirect = this.redirects.get(pool.key);
     if (redirect === undefined) {
-      redirect = { lease: null, id: null, opening: false };
+      redirect = { lease: null, id: null, opening: false, failures: 0, retry: null };
       this.redirects.set(pool.key, redirect);
     }
     if (redirect.opening) return;
@@ -202,10 +206,19 @@ export class ClientSideCache {
     } catch {
       lease?.discard();
       this.lru.clear();
-      // The cache stays bypassed for this server; the next new shared connection tries again.
       redirect.opening = false;
+      // The cache stays bypassed for this server until a later attempt succeeds.
+      if (!this.closed && !pool.isClosed && redirect.retry === null) {
+        const owner = redirect;
+        owner.retry = setTimeout(() => {
+          owner.retry = null;
+          if (!this.closed && !pool.isClosed) void this.openRedirect(pool);
+        }, backoffMs(++owner.failures));
+        owner.retry.unref();
+      }
       return;
     }
+    redirect.failures = 0;
     redirect.opening = false;
     this.awaitingRedirect.delete(pool.key);
   }
@@ -213,5 +226,9 @@ export class ClientSideCache {
   close(): void {
     this.closed = true;
     this.lru.clear();
+    for (const redirect of this.redirects.values()) {
+      if (redirect.retry !== null) clearTimeout(redirect.retry);
+      redirect.retry = null;
+    }
   }
 }
