@@ -18,7 +18,7 @@ let server: RedisServer;
 let redis: Redis;
 let admin: Redis;
 
-/** A client per run (so runs, and shrinking, are independent); one slot: every borrower gets the previous borrower's socket whenever it was kept. */
+/** The client under test (a new one after a failed run, so shrinking starts clean); one slot: every borrower gets the previous borrower's socket whenever it was kept. */
 function newClient(): Redis {
   return new Redis({
     address: server.address,
@@ -36,8 +36,10 @@ function newClient(): Redis {
 beforeAll(async () => {
   server = await startRedisServer({ users: [{ username: 'app', password: 'app-pw' }] });
   admin = new Redis({ address: server.address, decoder: 'utf8' });
+  redis = newClient();
 });
 afterAll(async () => {
+  await redis?.close();
   await admin?.close();
   await server?.stop();
 });
@@ -297,7 +299,6 @@ it('exclusive connections come back in the configured state, whatever the borrow
     fc.asyncProperty(fc.commands(commands, { maxCommands: 12 }), async (cmds) => {
       const model: Model = { borrowed: false, killed: false, db: 2, name: 'cfg', inMulti: false, queued: [], multiDirty: false, watching: false, watchTouched: false };
       const real: Real = { c: null, id: 0 };
-      redis = newClient();
       try {
         // Every run starts borrowed, so no command of the sequence is skipped.
         await new Borrow().run(model, real);
@@ -306,8 +307,11 @@ it('exclusive connections come back in the configured state, whatever the borrow
           await real.c.release();
           await assertConfigured();
         }
-      } finally {
+      } catch (err) {
+        // A failed run may leave a dirty socket in the pool: the next run (shrinking) starts on a new client.
         await redis.close();
+        redis = newClient();
+        throw err;
       }
     }),
     { numRuns: 1000 },
