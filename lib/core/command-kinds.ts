@@ -13,10 +13,44 @@ const TRANSACTION = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
 const PUSH = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'monitor']);
 
 /**
- * Commands that change per-connection state others on a shared socket rely on.
- * SELECT would move every other caller to another database; use `modify({ database })`.
+ * Commands that change per-connection state others on a shared socket rely on: refused
+ * on `call()`/`pipeline()`. SELECT would move every other caller to another database (use
+ * `modify({ database })`); AUTH/RESET would switch or drop the user; HELLO with arguments the
+ * protocol, user or name. Bare HELLO only reports server info and is allowed.
  */
-const CONNECTION_STATE = new Set(['select', 'hello', 'reset', 'quit', 'client|reply']);
+const CONNECTION_STATE = new Set(['select', 'hello', 'reset', 'quit', 'auth']);
+/** CLIENT subcommands refused on the shared path (tracking feeds the client-side cache; the rest are per-socket settings). */
+const CLIENT_STATE = new Set(['reply', 'tracking', 'setname', 'no-evict', 'no-touch']);
+
+/**
+ * What a command does to the connection it runs on, as an exclusive connection's lease
+ * tracks it (applied when the server's reply says it happened):
+ * - `select`: the database changes to its argument;
+ * - `multi`/`exec`/`discard`/`watch`/`unwatch`: transaction state;
+ * - `taint`: something a release cannot cheaply or certainly restore (user, protocol, name,
+ *   tracking, eviction/touch flags, cluster READONLY, a RESET), so the connection is discarded.
+ */
+export type StateEffect = 'select' | 'multi' | 'exec' | 'discard' | 'watch' | 'unwatch' | 'taint';
+
+const EFFECTS = new Map<string, StateEffect>([
+  ['select', 'select'], ['multi', 'multi'], ['exec', 'exec'], ['discard', 'discard'], ['watch', 'watch'], ['unwatch', 'unwatch'],
+  ['reset', 'taint'], ['auth', 'taint'], ['quit', 'taint'], ['readonly', 'taint'], ['readwrite', 'taint'],
+]);
+const CLIENT_TAINT = new Set(['tracking', 'setname', 'no-evict', 'no-touch', 'setinfo', 'reply']);
+
+/** The lease-relevant effect of a command, or `null` for commands that leave the connection as it was. */
+export function stateEffect(name: string, args: readonly CommandArg[]): StateEffect | null {
+  const effect = EFFECTS.get(name);
+  if (effect !== undefined) return effect;
+  if (name === 'hello') return args.length > 1 ? 'taint' : null;
+  if (name === 'client') return args.length > 1 && CLIENT_TAINT.has(commandName(args[1])) ? 'taint' : null;
+  return null;
+}
+
+/** CLIENT REPLY OFF/SKIP would leave replies unmatched; refused on every connection that expects replies. */
+export function isClientReply(name: string, args: readonly CommandArg[]): boolean {
+  return name === 'client' && args.length > 1 && commandName(args[1]) === 'reply';
+}
 
 /** Commands that may block the connection until data arrives; the index of their timeout argument from the end. */
 const BLOCKING_LAST_ARG_TIMEOUT = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax']);
@@ -28,7 +62,7 @@ const BLOCKING_OTHER = new Set(['wait', 'waitaof']);
  * (GET, SET, ...) skip all of them on the hot path.
  */
 const SPECIAL = new Set([
-  ...TRANSACTION, ...PUSH, ...CONNECTION_STATE, 'client',
+  ...TRANSACTION, ...PUSH, ...CONNECTION_STATE, ...EFFECTS.keys(), 'client',
   ...BLOCKING_LAST_ARG_TIMEOUT, ...BLOCKING_FIRST_ARG_TIMEOUT, ...BLOCKING_OTHER, 'xread', 'xreadgroup',
 ]);
 
@@ -55,8 +89,9 @@ export function isPushCommand(name: string): boolean {
 }
 
 export function isConnectionStateCommand(name: string, args: readonly CommandArg[]): boolean {
+  if (name === 'hello') return args.length > 1;
   if (CONNECTION_STATE.has(name)) return true;
-  return name === 'client' && args.length > 1 && commandName(args[1]) === 'reply';
+  return name === 'client' && args.length > 1 && CLIENT_STATE.has(commandName(args[1]));
 }
 
 /**

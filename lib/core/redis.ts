@@ -11,7 +11,7 @@ import type { EndpointInfo, Router } from './router.js';
 import { Connection } from './client/connection.js';
 import { PushConnection } from './client/push-connection.js';
 import { parsePipeline } from './client/pipeline-args.js';
-import { sendBatch, selectDatabase } from './pool/exclusive.js';
+import { leaseOn, runBatchExclusive } from './pool/exclusive.js';
 import type { PoolGauges } from './pool/server-pool.js';
 import { commandChannel } from './diagnostics/channels.js';
 import { traceCall, tracePipeline } from './diagnostics/trace-command.js';
@@ -150,44 +150,40 @@ class RedisClient {
   pipeline(commands: readonly unknown[][], options?: CallSettings): Promise<any[]> {
     let view: ViewSettings;
     let parsed: ReturnType<typeof parsePipeline>;
-    let blocking = false;
+    // Blocking commands get their extra time under socketTimeout, as in call().
+    let blockMs: number[] | null = null;
     try {
       const settings = options === undefined ? undefined : validateCallSettings(options as Record<string, unknown>, SETTING_KEYS, 'pipeline');
       view = applySettings(this.#view, settings);
       parsed = parsePipeline(commands, view.decode);
-      for (const command of parsed.commands) {
+      for (let i = 0; i < parsed.commands.length; i++) {
+        const command = parsed.commands[i];
         const name = commandName(command[0]);
         checkSharedCommand(name, command);
-        if (blockingTimeoutMs(name, command) !== undefined) blocking = true;
+        const block = isSpecialCommand(name) ? blockingTimeoutMs(name, command) : undefined;
+        if (block !== undefined) (blockMs ??= new Array<number>(parsed.commands.length).fill(0))[i] = block;
       }
     } catch (err) {
       return Promise.reject(err);
     }
     if (this.#core.closed) return Promise.reject(closedError());
-    if (commandChannel.hasSubscribers) return this.#tracedPipeline(parsed.commands, parsed.settings, view, blocking);
-    return this.#pipeline(parsed.commands, parsed.settings, view, blocking);
+    if (commandChannel.hasSubscribers) return this.#tracedPipeline(parsed.commands, parsed.settings, view, blockMs);
+    return this.#pipeline(parsed.commands, parsed.settings, view, blockMs);
   }
 
-  #tracedPipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blocking: boolean): Promise<any[]> {
-    return tracePipeline(commands, settings, view.database, (traced) => this.#pipeline(commands, traced, view, blocking));
+  #tracedPipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blockMs: number[] | null): Promise<any[]> {
+    return tracePipeline(commands, settings, view.database, (traced) => this.#pipeline(commands, traced, view, blockMs));
   }
 
-  async #pipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blocking: boolean): Promise<any[]> {
+  async #pipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blockMs: number[] | null): Promise<any[]> {
     const cache = this.#core.cache;
     if (cache !== null) for (const command of commands) cache.written(commandName(command[0]), command);
     const router = this.#core.router ?? (await this.#core.getRouter());
     let results: unknown[];
-    if (blocking) {
+    if (blockMs !== null) {
       // A blocking command would stall the shared socket: run this pipeline on its own connection.
-      const { connection, pool } = await router.take({ key: commands[0]?.[1] });
-      try {
-        if (connection.database !== view.database) await selectDatabase(connection, view.database);
-        results = await sendBatch(connection, commands, settings);
-        if (connection.database !== pool.database && !connection.closed) await selectDatabase(connection, pool.database);
-      } finally {
-        if (!connection.closed && connection.idle && connection.database === pool.database) pool.release(connection);
-        else pool.discard(connection);
-      }
+      const { lease } = await router.take({ key: commands[0]?.[1] });
+      results = await runBatchExclusive(lease, commands, settings, view.database, blockMs);
     } else {
       results = await router.pipeline(commands, settings, view.database);
     }
@@ -217,8 +213,12 @@ class RedisClient {
     const view = applySettings(this.#view, change);
     const router = this.#core.router ?? (await this.#core.getRouter());
     const taken = await router.take({ key: options.key, endpoint });
-    if (options.push) return new PushConnection(taken, view.decode);
-    return new Connection(taken, view);
+    if (options.push) {
+      // A push connection is on the pool's database: messages do not depend on it.
+      return new PushConnection(taken, view.decode);
+    }
+    await leaseOn(taken.lease, view.database);
+    return new Connection(taken, { decode: view.decode, database: view.database });
   }
 
   /** The servers this client talks to, with their role. */
@@ -273,11 +273,12 @@ class RedisClient {
 }
 
 function dispatch(router: Router, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
-  if (endpoint !== undefined) {
-    if (endpoint === 'masters') return router.fanOut(command, view.decode, view.database);
-    return router.sendTo(parseEndpoint(endpoint), command, view.decode, view.database);
-  }
   const blockMs = isSpecialCommand(name) ? blockingTimeoutMs(name, command) : undefined;
+  if (endpoint !== undefined) {
+    // Blocking ones run on exclusive connections there too, never stalling the shared one.
+    if (endpoint === 'masters') return router.fanOut(command, view.decode, view.database, blockMs);
+    return router.sendTo(parseEndpoint(endpoint), command, view.decode, view.database, blockMs);
+  }
   if (blockMs !== undefined) return router.sendBlocking(command, view.decode, view.database, blockMs);
   return router.send(command, view.decode, view.database);
 }
@@ -294,7 +295,7 @@ function checkSharedCommand(name: string, command: readonly CommandArg[]): void 
     throw new TypeError(
       name === 'select'
         ? 'SELECT would move every caller sharing the connection: use redis.modify({ database }) or the { database } call option'
-        : `${name.toUpperCase()} changes the shared connection's state: run it on redis.connection()`,
+        : `${(name === 'client' ? `CLIENT ${commandName(command[1])}` : name).toUpperCase()} changes the shared connection's state for every caller: run it on redis.connection()`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { Address } from './options.js';
 import type { CommandArg, DecodeSettings } from './resp/types.js';
-import type { RedisConnection } from './connection/redis-connection.js';
+import type { Lease } from './pool/lease.js';
 import type { ServerPool } from './pool/server-pool.js';
 
 /** One server the client talks to, as `endpoints()` lists it. */
@@ -9,10 +9,9 @@ export interface EndpointInfo {
   readonly type: 'master' | 'replica';
 }
 
-/** An exclusive connection and the pool it goes back to. */
+/** An exclusive connection, lent through its lease (which alone sends on it and gives it back). */
 export interface TakenConnection {
-  readonly connection: RedisConnection;
-  readonly pool: ServerPool;
+  readonly lease: Lease;
   /** Cluster: turns an error of a command on this connection into one that says why (a key of another node in a transaction). */
   readonly explainError?: (error: Error) => Error;
 }
@@ -29,10 +28,10 @@ export interface Router {
   pipeline(commands: readonly (readonly CommandArg[])[], settings: readonly DecodeSettings[], database: number): Promise<unknown[]>;
   /** A blocking command on an exclusive connection, so it stalls no one else. */
   sendBlocking(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs: number): Promise<unknown>;
-  /** A command on one named server. */
-  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown>;
-  /** A command on every master, concurrently: `'host:port'` → reply or Error. */
-  fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<Map<string, unknown>>;
+  /** A command on one named server; a blocking one (`blockMs` set) on an exclusive connection there. */
+  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown>;
+  /** A command on every master, concurrently: `'host:port'` → reply or Error. Blocking ones on exclusive connections. */
+  fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<Map<string, unknown>>;
   /** An exclusive connection to the server owning `key`, or to `endpoint`, or to any master. */
   take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection>;
   endpoints(): Promise<EndpointInfo[]>;

@@ -279,6 +279,25 @@ describe('exclusive connections', () => {
   });
 });
 
+describe('blocking commands with an endpoint', () => {
+  it('run on an exclusive connection of the node ({ endpoint } and endpoint: "masters"), never stalling its shared one', async () => {
+    const owner = await ownerOf('bq');
+    const popped = redis.call('blpop', 'bq', 0, { endpoint: owner });
+    // On the node's shared connection this ECHO would wait behind the BLPOP forever.
+    expect(await redis.call('echo', 'free', { endpoint: owner })).toBe('free');
+    await redis.call('rpush', 'bq', 'one');
+    expect(await popped).toEqual(['bq', 'one']);
+
+    const fanned = redis.call('blpop', 'bq', 0, { endpoint: 'masters' });
+    const echoes = (await redis.call('echo', 'free', { endpoint: 'masters' })) as Map<string, unknown>;
+    expect([...echoes.values()]).toEqual(['free', 'free', 'free']);
+    await redis.call('rpush', 'bq', 'two');
+    const replies = (await fanned) as Map<string, unknown>;
+    expect(replies.get(owner)).toEqual(['bq', 'two']);
+    for (const [node, reply] of replies) if (node !== owner) expect(reply).toMatchObject({ code: 'MOVED' });
+  });
+});
+
 describe('replica reads', () => {
   it('sends read-only commands to replicas with readFrom: "replica", writes to masters', async () => {
     await using reader = new Redis({ addresses: cluster.addresses, decoder: 'utf8', readFrom: 'replica' });

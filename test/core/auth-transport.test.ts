@@ -40,10 +40,14 @@ describe('authentication', () => {
     expect(await r.call('acl', 'whoami')).toBe('alice');
   });
 
-  it('lets AUTH be called directly', async () => {
+  it('lets AUTH be called directly on a taken connection (refused on the shared path)', async () => {
     await using r = new Redis({ address: [server.host, server.port], decoder: 'utf8' });
-    expect(await r.call('auth', PASSWORD)).toBe('OK');
-    expect(await r.call('ping')).toBe('PONG');
+    await expect(r.call('auth', PASSWORD)).rejects.toThrow(TypeError);
+    const c = await r.connection();
+    await expect(c.call('ping')).rejects.toThrow(/NOAUTH/);
+    expect(await c.call('auth', PASSWORD)).toBe('OK');
+    expect(await c.call('ping')).toBe('PONG');
+    await c.release();
   });
 });
 

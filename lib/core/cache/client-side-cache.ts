@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { pendingCall, Pending } from '../connection/pending.js';
+import { Pending } from '../connection/pending.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
+import type { Lease } from '../pool/lease.js';
 import { LruCache } from './lru-cache.js';
+import { backoffMs } from '../connection/connect.js';
 
 /** Read-only commands whose reply depends on their one key (`args[1]`) and nothing else. */
 const CACHEABLE = new Set([
@@ -42,9 +44,12 @@ export function cacheKeyOf(arg: CommandArg, encoder: BufferEncoding): string {
 
 /** Per server (RESP2 only): the push connection that receives invalidations for the others. */
 interface Redirect {
-  connection: RedisConnection | null;
+  lease: Lease | null;
   id: number | null;
   opening: boolean;
+  /** Consecutive failed attempts to open it; the next one waits a growing backoff. */
+  failures: number;
+  retry: NodeJS.Timeout | null;
 }
 
 /**
@@ -151,9 +156,9 @@ export class ClientSideCache {
     // before its redirect exists, so their replies must not be stored.
     this.lru.clear();
     if (connection.protocol === 3) {
-      connection.pushListener = (frame) => {
+      connection.listenPush((frame) => {
         if (Array.isArray(frame) && frame.length >= 2 && String(frame[0]) === 'invalidate') this.onInvalidate(frame[1]);
-      };
+      });
       this.sendTracking(connection, ['CLIENT', 'TRACKING', 'ON']);
       return;
     }
@@ -164,7 +169,7 @@ export class ClientSideCache {
     }
     set.add(connection);
     const redirect = this.redirects.get(pool.key);
-    if (redirect?.id != null && redirect.connection !== null && !redirect.connection.closed) {
+    if (redirect?.id != null && redirect.lease !== null && !redirect.lease.ended) {
       this.sendTracking(connection, ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', redirect.id]);
     } else {
       this.awaitingRedirect.add(pool.key);
@@ -181,36 +186,37 @@ export class ClientSideCache {
   private async openRedirect(pool: ServerPool): Promise<void> {
     let redirect = this.redirects.get(pool.key);
     if (redirect === undefined) {
-      redirect = { connection: null, id: null, opening: false };
+      redirect = { lease: null, id: null, opening: false, failures: 0, retry: null };
       this.redirects.set(pool.key, redirect);
     }
     if (redirect.opening) return;
     redirect.opening = true;
-    let connection: RedisConnection | undefined;
+    let lease: Lease | undefined;
     try {
-      connection = await pool.acquire();
-      const { pending, promise } = pendingCall(['CLIENT', 'ID'], UTF8);
-      connection.send(pending);
-      const id = (await promise) as number;
-      connection.pushMode = true;
-      connection.pushDecode = RAW;
-      connection.pushListener = (frame) => {
-        if (Array.isArray(frame) && frame.length === 3 && String(frame[0]) === 'message') this.onInvalidate(frame[2]);
-      };
-      const owned = connection;
-      connection.onClose = () => {
-        if (redirect!.connection === owned) {
-          redirect!.connection = null;
-          redirect!.id = null;
-        }
-        this.lru.clear();
-        if (!this.closed && !pool.isClosed) {
-          this.awaitingRedirect.add(pool.key);
-          void this.openRedirect(pool);
-        }
-      };
-      connection.send(pendingCall(['SUBSCRIBE', '__redis__:invalidate'], RAW).pending);
-      redirect.connection = connection;
+      lease = await pool.lease();
+      const id = (await lease.send(['CLIENT', 'ID'], UTF8)) as number;
+      const owned = lease;
+      // Lost (killed, timed out) or closed with the pool: the lease frees the slot; a new
+      // redirect connection replaces it and the shared connections are pointed at it.
+      lease.enterPushMode(
+        (frame) => {
+          if (Array.isArray(frame) && frame.length === 3 && String(frame[0]) === 'message') this.onInvalidate(frame[2]);
+        },
+        RAW,
+        () => {
+          if (redirect!.lease === owned) {
+            redirect!.lease = null;
+            redirect!.id = null;
+          }
+          this.lru.clear();
+          if (!this.closed && !pool.isClosed) {
+            this.awaitingRedirect.add(pool.key);
+            void this.openRedirect(pool);
+          }
+        },
+      );
+      lease.send(['SUBSCRIBE', '__redis__:invalidate'], RAW).catch(noop);
+      redirect.lease = lease;
       redirect.id = id;
       for (const tracked of this.trackedResp2.get(pool.key) ?? []) {
         if (tracked.closed) this.trackedResp2.get(pool.key)!.delete(tracked);
@@ -218,12 +224,21 @@ export class ClientSideCache {
       }
       this.lru.clear();
     } catch {
-      if (connection !== undefined) pool.discard(connection);
+      lease?.discard();
       this.lru.clear();
-      // The cache stays bypassed for this server; the next new shared connection tries again.
       redirect.opening = false;
+      // The cache stays bypassed for this server until a later attempt succeeds.
+      if (!this.closed && !pool.isClosed && redirect.retry === null) {
+        const owner = redirect;
+        owner.retry = setTimeout(() => {
+          owner.retry = null;
+          if (!this.closed && !pool.isClosed) void this.openRedirect(pool);
+        }, backoffMs(++owner.failures));
+        owner.retry.unref();
+      }
       return;
     }
+    redirect.failures = 0;
     redirect.opening = false;
     this.awaitingRedirect.delete(pool.key);
   }
@@ -231,5 +246,9 @@ export class ClientSideCache {
   close(): void {
     this.closed = true;
     this.lru.clear();
+    for (const redirect of this.redirects.values()) {
+      if (redirect.retry !== null) clearTimeout(redirect.retry);
+      redirect.retry = null;
+    }
   }
 }

@@ -4,130 +4,107 @@ import type { CallSettings } from '../options.js';
 import { validateCallSettings } from '../options.js';
 import { RedisError, PipelinedExceptions } from '../errors.js';
 import { applySettings, SETTING_KEYS, splitCallArgs, type ViewSettings } from '../call-args.js';
-import { blockingTimeoutMs, commandName, isPushCommand } from '../command-kinds.js';
-import { Pending, pendingCall } from '../connection/pending.js';
+import { blockingTimeoutMs, commandName, isClientReply, isPushCommand } from '../command-kinds.js';
 import type { TakenConnection } from '../router.js';
-import { sendBatch } from '../pool/exclusive.js';
 import { parsePipeline } from './pipeline-args.js';
 import { commandChannel } from '../diagnostics/channels.js';
 import { traceCall, tracePipeline } from '../diagnostics/trace-command.js';
 
-/** State shared by a connection handle and its `modify()` views. */
-interface TakenState {
-  readonly taken: TakenConnection;
-  released: boolean;
-  /** Inside MULTI: a release must DISCARD. */
-  inMulti: boolean;
-  /** WATCH active: a release must UNWATCH. */
-  watching: boolean;
-}
-
 /**
  * An exclusive connection from the pool (`redis.connection()`): transactions, WATCH,
- * and any sequence that must stay on one socket. Give it back with `release()` (or
- * `await using`); an open MULTI is discarded, WATCH cleared and the database restored.
+ * and any sequence that must stay on one socket. It behaves as a plain socket: SELECT,
+ * MULTI/EXEC (SELECT inside MULTI included) do exactly what redis does. Give it back with
+ * `release()` (or `await using`): its lease restores the pool's state (an open MULTI
+ * discarded, WATCH cleared, the database selected back) or discards the socket when the
+ * borrower changed what cannot be restored (AUTH, HELLO, RESET, CLIENT SETNAME/TRACKING, ...).
+ * CLIENT REPLY is refused (a TypeError): replies turned off would reach the wrong caller.
  */
 export class Connection {
-  readonly #state: TakenState;
+  readonly #taken: TakenConnection;
   readonly #view: ViewSettings;
 
-  /** @internal Created by `Redis.connection()`. */
-  constructor(state: TakenState | TakenConnection, view: ViewSettings) {
-    this.#state = 'taken' in state ? state : { taken: state, released: false, inMulti: false, watching: false };
+  /** @internal Created by `Redis.connection()`, on the lease's database. */
+  constructor(taken: TakenConnection, view: ViewSettings) {
+    this.#taken = taken;
     this.#view = view;
   }
 
   /** `host:port` (or socket path) of the server this connection is on. */
   get address(): string {
-    return this.#state.taken.pool.key;
+    return this.#taken.lease.pool.key;
   }
 
-  /** Sends one command and resolves to its reply. A trailing plain object holds `{ decoder, attributes, database }`. */
+  /**
+   * Sends one command and resolves to its reply. A trailing plain object holds
+   * `{ decoder, attributes }`; the database is the socket's (change it with SELECT).
+   */
   call(...args: unknown[]): Promise<any> {
-    let command: unknown[];
+    let command: CommandArg[];
     let view: ViewSettings;
+    let name: string;
     try {
       const split = splitCallArgs(args, SETTING_KEYS);
-      command = split.command;
+      command = split.command as CommandArg[];
       assertCommandArgs(command);
-      view = applySettings(this.#view, split.options);
-      this.#checkUsable(command as CommandArg[]);
+      view = this.#settings(split.options);
+      name = commandName(command[0]);
+      this.#checkUsable(name, command);
     } catch (err) {
       return Promise.reject(err);
     }
-    const name = commandName((command as CommandArg[])[0]);
-    this.#ensureDatabase(view.database, name);
-    this.#track(name, command as CommandArg[]);
     // No closure here (it would cost every call a context allocation): #traced makes it.
-    if (commandChannel.hasSubscribers) return this.#traced(name, command as CommandArg[], view);
-    return this.#send(name, command as CommandArg[], view);
+    if (commandChannel.hasSubscribers) return this.#traced(name, command, view);
+    return this.#send(name, command, view);
   }
 
   #traced(name: string, command: CommandArg[], view: ViewSettings): Promise<any> {
-    return traceCall(name, command, view, (traced) => this.#send(name, command, traced));
+    const onSocket: ViewSettings = { decode: view.decode, database: this.#taken.lease.database };
+    return traceCall(name, command, onSocket, (traced) => this.#send(name, command, traced));
   }
 
   #send(name: string, command: CommandArg[], view: ViewSettings): Promise<any> {
-    const { pending, promise } = pendingCall(command, view.decode, blockingTimeoutMs(name, command) ?? 0);
-    this.#state.taken.connection.send(pending);
-    const explain = this.#state.taken.explainError;
+    const promise = this.#taken.lease.send(command, view.decode, blockingTimeoutMs(name, command) ?? 0);
+    const explain = this.#taken.explainError;
     return explain === undefined ? promise : promise.catch((err: Error) => Promise.reject(explain(err)));
   }
 
   /** Sends the commands in one write; resolves to the replies, or rejects with `PipelinedExceptions`. */
   async pipeline(commands: readonly unknown[][], options?: CallSettings): Promise<any[]> {
     const settings = options === undefined ? undefined : validateCallSettings(options as Record<string, unknown>, SETTING_KEYS, 'pipeline');
-    const view = applySettings(this.#view, settings);
+    const view = this.#settings(settings);
     const parsed = parsePipeline(commands, view.decode);
-    for (const c of parsed.commands) this.#checkUsable(c);
-    this.#ensureDatabase(view.database, '');
-    for (const c of parsed.commands) this.#track(commandName(c[0]), c);
-    if (commandChannel.hasSubscribers) return this.#tracedBatch(parsed.commands, parsed.settings, view.database);
-    return this.#sendBatch(parsed.commands, parsed.settings);
+    const blockMs = new Array<number>(parsed.commands.length);
+    for (let i = 0; i < parsed.commands.length; i++) {
+      const c = parsed.commands[i];
+      const name = commandName(c[0]);
+      this.#checkUsable(name, c);
+      blockMs[i] = blockingTimeoutMs(name, c) ?? 0;
+    }
+    if (commandChannel.hasSubscribers) return this.#tracedBatch(parsed.commands, parsed.settings, blockMs);
+    return this.#sendBatch(parsed.commands, parsed.settings, blockMs);
   }
 
-  #tracedBatch(commands: CommandArg[][], settings: DecodeSettings[], database: number): Promise<any[]> {
-    return tracePipeline(commands, settings, database, (traced) => this.#sendBatch(commands, traced));
+  #tracedBatch(commands: CommandArg[][], settings: DecodeSettings[], blockMs: number[]): Promise<any[]> {
+    return tracePipeline(commands, settings, this.#taken.lease.database, (traced) => this.#sendBatch(commands, traced, blockMs));
   }
 
-  async #sendBatch(commands: CommandArg[][], settings: DecodeSettings[]): Promise<any[]> {
-    const results = await sendBatch(this.#state.taken.connection, commands, settings);
-    const explain = this.#state.taken.explainError;
+  async #sendBatch(commands: CommandArg[][], settings: DecodeSettings[], blockMs: number[]): Promise<any[]> {
+    const results = await this.#taken.lease.sendBatch(commands, settings, blockMs);
+    const explain = this.#taken.explainError;
     if (explain !== undefined) for (let i = 0; i < results.length; i++) if (results[i] instanceof Error) results[i] = explain(results[i] as Error);
     if (results.some((r) => r instanceof Error)) throw new PipelinedExceptions(results);
     return results;
   }
 
-  /** A view of this connection with other decoder/attributes/database settings. */
+  /** A view of this connection with other decoder/attributes settings (the database is the socket's: use SELECT). */
   modify(settings: CallSettings): Connection {
     const change = validateCallSettings(settings as Record<string, unknown>, SETTING_KEYS, 'modify');
-    return new Connection(this.#state, applySettings(this.#view, change));
+    return new Connection(this.#taken, this.#settings(change));
   }
 
-  /** Gives the connection back to the pool in a clean state. Idempotent. */
-  async release(): Promise<void> {
-    const state = this.#state;
-    if (state.released) return;
-    state.released = true;
-    const { connection, pool } = state.taken;
-    if (connection.closed || !connection.idle) {
-      // Calls still waiting (a blocking command, say) would leave a reply for the next user.
-      pool.discard(connection);
-      return;
-    }
-    const reset: CommandArg[][] = [];
-    if (state.inMulti) reset.push(['DISCARD']);
-    else if (state.watching) reset.push(['UNWATCH']);
-    if (connection.database !== pool.database) reset.push(['SELECT', pool.database]);
-    if (reset.length > 0) {
-      const results = await sendBatch(connection, reset, UTF8);
-      if (results.some((r) => r instanceof Error)) {
-        pool.discard(connection);
-        return;
-      }
-      connection.database = pool.database;
-    }
-    pool.release(connection);
+  /** Gives the connection back to the pool in a clean state (or discards it). Idempotent. */
+  release(): Promise<void> {
+    return this.#taken.lease.release();
   }
 
   /** Same as `release()`. */
@@ -139,55 +116,20 @@ export class Connection {
     await this.release();
   }
 
-  #checkUsable(command: readonly CommandArg[]): void {
-    if (this.#state.released) throw new RedisError('This connection was released to the pool', 'ERR_RELEASED');
-    const name = commandName(command[0]);
+  #settings(change: CallSettings | undefined): ViewSettings {
+    if (change?.database !== undefined) {
+      throw new TypeError('A taken connection has no database option: it is on the database it was taken on (connection({ database })) until you SELECT another');
+    }
+    return applySettings(this.#view, change);
+  }
+
+  #checkUsable(name: string, command: readonly CommandArg[]): void {
+    if (this.#taken.lease.ended) throw new RedisError('This connection was released to the pool', 'ERR_RELEASED');
     if (isPushCommand(name)) {
       throw new TypeError(`${name.toUpperCase()} needs a push connection: redis.connection({ push: true })`);
     }
-  }
-
-  /** SELECTs the view's database first when the socket is on another one (sent in the same write). */
-  #ensureDatabase(database: number, name: string): void {
-    const connection = this.#state.taken.connection;
-    if (database === connection.database || name === 'select') return;
-    // Nobody awaits this SELECT: should the server refuse it, the socket is on an unknown
-    // database, so it is discarded (and the command after it fails) rather than trusted.
-    const onRefused = (error: Error) => connection.destroy(error);
-    connection.send(new Pending(['SELECT', database], UTF8, noop, onRefused, null, 0, 0));
-    connection.database = database;
-  }
-
-  #track(name: string, command: readonly CommandArg[]): void {
-    const state = this.#state;
-    switch (name) {
-      case 'multi':
-        state.inMulti = true;
-        break;
-      case 'exec':
-      case 'discard':
-        state.inMulti = false;
-        state.watching = false;
-        break;
-      case 'watch':
-        state.watching = true;
-        break;
-      case 'unwatch':
-        state.watching = false;
-        break;
-      case 'select':
-        if (command.length === 2) state.taken.connection.database = Number(command[1]);
-        break;
-      case 'reset':
-        state.inMulti = false;
-        state.watching = false;
-        state.taken.connection.database = 0;
-        break;
+    if (isClientReply(name, command)) {
+      throw new TypeError('CLIENT REPLY would leave replies unmatched; it is not supported on a Connection');
     }
   }
 }
-
-const UTF8 = { decoder: 'utf8', attributes: false } as const;
-function noop(): void {}
-
-export type { TakenState };

@@ -3,7 +3,6 @@ import type { CommandArg, DecodeSettings, ReplyDecoder } from '../resp/types.js'
 import { convertValue } from '../resp/convert.js';
 import { assertDuration, validateDecoder } from '../options.js';
 import { CommunicationError, RedisError } from '../errors.js';
-import { pendingCall } from '../connection/pending.js';
 import { Fifo } from '../connection/fifo.js';
 import type { TakenConnection } from '../router.js';
 import { isPlainObject } from '../call-args.js';
@@ -46,22 +45,18 @@ export class PushConnection implements AsyncIterable<unknown> {
   constructor(taken: TakenConnection, defaults: DecodeSettings) {
     this.#taken = taken;
     this.#defaults = defaults;
-    const connection = taken.connection;
-    connection.pushMode = true;
-    // Always decoded with attributes, so a read asking for them learns a frame's RESP type
-    // ('Push' vs 'Array'); a read without them unwraps (convertValue).
-    connection.pushDecode = { decoder: null, attributes: true };
-    connection.pushListener = (message) => this.#deliver(message);
-    connection.onClose = (error) => {
-      this.#end(error);
-      // Lost (not closed by us: close() detaches this first): the pool slot comes back.
-      taken.pool.discard(connection);
-    };
+    taken.lease.enterPushMode(
+      (message) => this.#deliver(message),
+      // Always decoded with attributes, so a read asking for them learns a frame's RESP type
+      // ('Push' vs 'Array'); a read without them unwraps (convertValue).
+      { decoder: null, attributes: true },
+      (error) => this.#end(error),
+    );
   }
 
   /** `host:port` (or socket path) of the server this connection is on. */
   get address(): string {
-    return this.#taken.pool.key;
+    return this.#taken.lease.pool.key;
   }
 
   /** Whether the connection is gone (closed by you, or lost). */
@@ -78,9 +73,7 @@ export class PushConnection implements AsyncIterable<unknown> {
       return Promise.reject(err);
     }
     if (this.#error !== null) return Promise.reject(this.#error);
-    const { pending, promise } = pendingCall(args as CommandArg[], this.#defaults);
-    this.#taken.connection.send(pending);
-    return promise as Promise<void>;
+    return this.#taken.lease.send(args as CommandArg[], this.#defaults) as Promise<void>;
   }
 
   /** The next message, or `null` once `timeout` ms pass without one. */
@@ -132,11 +125,11 @@ export class PushConnection implements AsyncIterable<unknown> {
     else this.#closeListeners.push(listener);
   }
 
-  /** Closes the connection (a subscribed socket is not returned to the pool). */
+  /** Closes the connection; its pool slot is freed (a subscribed socket is never reused). */
   async close(): Promise<void> {
-    if (this.#error !== null) return;
     this.#end(new CommunicationError(`Push connection to ${this.address} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }));
-    this.#taken.pool.discard(this.#taken.connection);
+    // Also after a loss: the lease frees the slot once, whichever comes first.
+    this.#taken.lease.discard();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

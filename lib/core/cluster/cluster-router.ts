@@ -247,16 +247,19 @@ export class ClusterRouter implements Router, RedirectHandler {
     }
   }
 
-  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown> {
+  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown> {
+    const pool = this.topology.endpoint(endpoint);
+    if (blockMs !== undefined) return runExclusive(pool, args, settings, database, blockMs);
     const { pending, promise } = pendingCall(args, settings);
-    this.topology.endpoint(endpoint).send(pending, database);
+    pool.send(pending, database);
     return promise;
   }
 
   /** Every master, concurrently. Redirects are not followed: each node's own answer is the result. */
-  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<Map<string, unknown>> {
+  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<Map<string, unknown>> {
     const masters = this.topology.map.masters();
     const replies = masters.map((pool) => {
+      if (blockMs !== undefined) return runExclusive(pool, args, settings, database, blockMs).catch((err: unknown) => err);
       const { pending, promise } = pendingCall(args, settings);
       pool.send(pending, database);
       return promise.catch((err: unknown) => err);
@@ -281,8 +284,7 @@ export class ClusterRouter implements Router, RedirectHandler {
       if (owner === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
       pool = owner;
     } else pool = this.topology.anyMaster();
-    const connection = await pool.acquire();
-    return { connection, pool, explainError: explainOnConnection(pool.key) };
+    return { lease: await pool.lease(), explainError: explainOnConnection(pool.key) };
   }
 
   async endpoints(): Promise<EndpointInfo[]> {

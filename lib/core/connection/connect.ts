@@ -126,5 +126,4 @@ async function handshake(connection: RedisConnection, config: ConnectConfig): Pr
   }
   if (config.database !== 0) commands.push(['SELECT', config.database]);
   if (commands.length > 0) await run(connection, commands);
-  connection.database = config.database;
 }

@@ -71,6 +71,8 @@ export function pendingCall(args: readonly CommandArg[], settings: DecodeSetting
 export function pendingBatch(
   commands: readonly (readonly CommandArg[])[],
   settings: readonly DecodeSettings[] | DecodeSettings,
+  /** Per command: extra time a blocking command may wait (see `Pending.blockMs`). */
+  blockMs?: readonly number[],
 ): { pendings: Pending[]; promise: Promise<unknown[]> } {
   let resolve!: (v: unknown[]) => void;
   const promise = new Promise<unknown[]>((res) => {
@@ -81,7 +83,7 @@ export function pendingBatch(
   const perCommand = Array.isArray(settings);
   for (let i = 0; i < commands.length; i++) {
     const s = perCommand ? (settings as readonly DecodeSettings[])[i] : (settings as DecodeSettings);
-    pendings[i] = new Pending(commands[i], s, null, null, batch, i, 0);
+    pendings[i] = new Pending(commands[i], s, null, null, batch, i, blockMs === undefined ? 0 : blockMs[i]);
   }
   if (commands.length === 0) resolve([]);
   return { pendings, promise };

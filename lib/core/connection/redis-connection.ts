@@ -6,8 +6,14 @@ import { CommunicationError, ProtocolError, RedisError } from '../errors.js';
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
 import { Fifo } from './fifo.js';
-import type { Pending } from './pending.js';
+import { Pending } from './pending.js';
 import { noteAnswer, noteFailure, publishDisconnect } from '../diagnostics/channels.js';
+
+/** Told once when a connection is discarded: the reason, and the calls that were never written. */
+export type CloseHandler = (error: Error, unsent: Pending[]) => void;
+
+/** Argument of the keepalive PING in push mode, so its answer is told apart from the user's. */
+const KEEPALIVE_TOKEN = '__justredis_keepalive__';
 
 export interface ConnectionSettings {
   readonly cutoffSize: number;
@@ -32,22 +38,29 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *
  * A failure of any kind (socket error, close, bad bytes, socket timeout) discards the
  * connection: calls already written fail (a write may have happened, so they are never
- * re-sent), calls not yet written are handed to `onClose` for the owner to send elsewhere.
+ * re-sent), calls not yet written are handed to the close handler for the owner to send elsewhere.
+ *
+ * Its owner (a pool's shared slot, or the lease of a borrower) configures it through
+ * methods (`setCloseHandler`, `listenPush`, `enterPushMode`); nobody else sets its fields.
  */
 export class RedisConnection implements DecoderHandlers {
   readonly where: string;
   /** The protocol the handshake settled on. */
   protocol: 2 | 3 = 2;
-  /** Database the connection is on (tracked by the handshake and by exclusive users' SELECTs). */
-  database = 0;
+
   /** Every frame is a message (a subscribed connection); calls resolve when written. */
-  pushMode = false;
+  private pushMode = false;
   /** Receives push frames (and, in push mode, every frame). */
-  pushListener: ((value: unknown) => void) | null = null;
+  private pushListener: ((value: unknown) => void) | null = null;
   /** How push frames are decoded; Buffers by default so listeners can decode per message. */
-  pushDecode: DecodeSettings = RAW;
-  /** Called once when the connection is discarded, with the calls that were never written. */
-  onClose: ((error: Error, unsent: Pending[]) => void) | null = null;
+  private pushDecode: DecodeSettings = RAW;
+  /** The one owner told when the connection is discarded, with the calls never written. */
+  private closeHandler: CloseHandler | null = null;
+  /** Push mode with a socket timeout: the idle check, and what it last saw. */
+  private keepalive: NodeJS.Timeout | null = null;
+  private heardAt = 0;
+  private pingSentAt = 0;
+  private pongsExpected = 0;
   /** Set by `connect()` once the handshake succeeded; only such connections publish a disconnect. */
   announced = false;
 
@@ -95,6 +108,73 @@ export class RedisConnection implements DecoderHandlers {
 
   get idle(): boolean {
     return this.inflight.length === 0 && this.unsent.length === 0;
+  }
+
+  /** Whether every frame is a message (set by `enterPushMode`). */
+  get inPushMode(): boolean {
+    return this.pushMode;
+  }
+
+  /** Sets (or clears) the one handler told when this connection is discarded. */
+  setCloseHandler(handler: CloseHandler | null): void {
+    this.closeHandler = handler;
+  }
+
+  /** Receives out-of-band push frames (RESP3 invalidations) while replies keep their callers. */
+  listenPush(listener: (value: unknown) => void): void {
+    this.pushListener = listener;
+  }
+
+  /**
+   * From now on every frame is a message for `listener` and calls resolve once written.
+   * With a socket timeout the connection PINGs when idle for that long and is discarded
+   * (ERR_SOCKET_TIMEOUT) when nothing at all arrives within another `socketTimeout`.
+   */
+  enterPushMode(listener: (value: unknown) => void, decode: DecodeSettings): void {
+    this.pushMode = true;
+    this.pushDecode = decode;
+    this.pushListener = listener;
+    const timeout = this.settings.socketTimeout;
+    if (timeout !== undefined && this.closedWith === null) {
+      this.heardAt = Date.now();
+      this.scheduleKeepalive(timeout);
+    }
+  }
+
+  private scheduleKeepalive(delay: number): void {
+    this.keepalive = setTimeout(() => this.checkAlive(), Math.max(1, delay));
+    this.keepalive.unref();
+  }
+
+  /** Push mode: PING after `socketTimeout` of silence; discard when the PING gets nothing back in time. */
+  private checkAlive(): void {
+    this.keepalive = null;
+    if (this.closedWith !== null) return;
+    const timeout = this.settings.socketTimeout!;
+    const now = Date.now();
+    if (this.pingSentAt > this.heardAt) {
+      if (now - this.pingSentAt >= timeout) {
+        this.destroy(new CommunicationError(`Timed out after ${timeout} ms waiting for ${this.where} to answer a keepalive PING`, { code: 'ERR_SOCKET_TIMEOUT' }));
+        return;
+      }
+      this.scheduleKeepalive(this.pingSentAt + timeout - now);
+      return;
+    }
+    const silent = now - this.heardAt;
+    if (silent < timeout) {
+      this.scheduleKeepalive(timeout - silent);
+      return;
+    }
+    this.pingSentAt = now;
+    this.pongsExpected++;
+    this.send(new Pending(['PING', KEEPALIVE_TOKEN], RAW, noop, noop, null, 0, 0));
+    this.scheduleKeepalive(timeout);
+  }
+
+  /** The answer to a keepalive PING: the token as a reply (RESP3, unsubscribed) or `pong` message (RESP2 subscribed). */
+  private isKeepalivePong(value: unknown): boolean {
+    if (Array.isArray(value)) return value.length === 2 && String(value[0]).toLowerCase() === 'pong' && String(value[1]) === KEEPALIVE_TOKEN;
+    return (typeof value === 'string' || Buffer.isBuffer(value)) && String(value) === KEEPALIVE_TOKEN;
   }
 
   /** Queues a command; it is written with everything else queued in this turn. */
@@ -171,6 +251,7 @@ export class RedisConnection implements DecoderHandlers {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.keepalive !== null) this.heardAt = Date.now();
     try {
       this.decoder.feed(chunk);
     } catch (err) {
@@ -192,6 +273,10 @@ export class RedisConnection implements DecoderHandlers {
 
   onReply(value: unknown): void {
     if (this.pushMode) {
+      if (this.pongsExpected > 0 && this.isKeepalivePong(value)) {
+        this.pongsExpected--;
+        return;
+      }
       this.pushListener?.(value);
       return;
     }
@@ -250,7 +335,7 @@ export class RedisConnection implements DecoderHandlers {
 
   /**
    * Discards the connection: calls written fail with `error`; calls not yet written go to
-   * `onClose` (or fail too when nobody takes them).
+   * the close handler (or fail too when nobody takes them).
    */
   destroy(error: Error, handOver = true): void {
     if (this.closedWith !== null) return;
@@ -259,6 +344,10 @@ export class RedisConnection implements DecoderHandlers {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    if (this.keepalive !== null) {
+      clearTimeout(this.keepalive);
+      this.keepalive = null;
+    }
     this.socket.destroy();
     const inflight = this.inflight.drain();
     for (const p of inflight) {
@@ -266,8 +355,8 @@ export class RedisConnection implements DecoderHandlers {
       p.fail(error);
     }
     const unsent = this.unsent.drain();
-    const onClose = this.onClose;
-    this.onClose = null;
+    const onClose = this.closeHandler;
+    this.closeHandler = null;
     if (onClose !== null && handOver) onClose(error, unsent);
     else {
       for (const p of unsent) p.fail(error);
@@ -284,3 +373,5 @@ function isDeliberate(error: Error): boolean {
   const code = (error as RedisError).code;
   return code === 'ERR_CLIENT_CLOSED' || code === 'ERR_DISCARDED';
 }
+
+function noop(): void {}

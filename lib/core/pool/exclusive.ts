@@ -1,12 +1,16 @@
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { Pending, pendingCall, pendingBatch } from '../connection/pending.js';
+import { pendingBatch } from '../connection/pending.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import type { ServerPool } from './server-pool.js';
+import type { Lease } from './lease.js';
+
+const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
+function ignore(): void {}
 
 /**
- * Runs one command on an exclusive connection of `pool` and gives the connection back
- * (in its original database). Used for blocking commands: they hold the socket, so they
- * must not sit on the shared one.
+ * Runs one command on an exclusive connection of `pool`, on `database`, and gives the
+ * connection back through its lease. Used for blocking commands: they hold the socket, so
+ * they must not sit on the shared one.
  */
 export async function runExclusive(
   pool: ServerPool,
@@ -17,34 +21,43 @@ export async function runExclusive(
   /** Cluster ASK: send ASKING first, in the same write (it applies to the next command only). */
   asking = false,
 ): Promise<unknown> {
-  const connection = await pool.acquire();
+  const lease = await pool.lease();
   try {
-    if (database !== connection.database) await selectDatabase(connection, database);
+    if (database !== lease.database) await lease.send(['SELECT', database], UTF8);
     // ASKING's reply is of no interest: if it failed, the command's own reply says why.
-    if (asking) connection.send(new Pending(['ASKING'], UTF8, ignore, ignore, null, 0, 0));
-    const { pending, promise } = pendingCall(args, settings, blockMs);
-    connection.send(pending);
-    return await promise;
+    if (asking) lease.send(['ASKING'], UTF8).catch(ignore);
+    return await lease.send(args, settings, blockMs);
   } finally {
-    // A refusal from the server leaves the connection usable; an I/O failure closed it.
-    let reusable = !connection.closed && connection.idle;
-    if (reusable && connection.database !== pool.database) {
-      reusable = await selectDatabase(connection, pool.database).then(() => true, () => false);
-    }
-    if (reusable) pool.release(connection);
-    else pool.discard(connection);
+    await lease.release();
   }
 }
 
-const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
-function ignore(): void {}
+/** Runs commands (a pipeline) on a taken connection, on `database`, then ends the lease; every reply or error, in order. */
+export async function runBatchExclusive(
+  lease: Lease,
+  commands: readonly (readonly CommandArg[])[],
+  settings: readonly DecodeSettings[] | DecodeSettings,
+  database: number,
+  blockMs: readonly number[],
+): Promise<unknown[]> {
+  try {
+    if (database !== lease.database) await lease.send(['SELECT', database], UTF8);
+    return await lease.sendBatch(commands, settings, blockMs);
+  } finally {
+    await lease.release();
+  }
+}
 
-/** SELECTs `database` on a connection and records it. */
-export async function selectDatabase(connection: RedisConnection, database: number): Promise<void> {
-  const { pending, promise } = pendingCall(['SELECT', database], UTF8);
-  connection.send(pending);
-  await promise;
-  connection.database = database;
+/** Selects `database` on a fresh lease (a `connection({ database })`); the lease is ended if the server refuses. */
+export async function leaseOn(lease: Lease, database: number): Promise<Lease> {
+  if (database === lease.database) return lease;
+  try {
+    await lease.send(['SELECT', database], UTF8);
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
+  return lease;
 }
 
 /** Sends commands on one connection and waits for all replies (errors as values). */

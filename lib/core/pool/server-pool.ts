@@ -6,6 +6,7 @@ import { backoffMs, connect, type ConnectConfig } from '../connection/connect.js
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { pendingCall, type Pending } from '../connection/pending.js';
 import { Fifo } from '../connection/fifo.js';
+import { Lease } from './lease.js';
 
 /** A multiplexed connection for one database, plus calls waiting for it to connect. */
 interface SharedSlot {
@@ -136,7 +137,7 @@ export class ServerPool {
       slot.lost = false;
       this.events?.emit('reconnect', { address: this.key });
     }
-    connection.onClose = (error, unsent) => {
+    connection.setCloseHandler((error, unsent) => {
       this.open.delete(connection);
       if (slot.connection === connection) slot.connection = null;
       if (this.closed) {
@@ -148,7 +149,7 @@ export class ServerPool {
       this.events?.emit('disconnect', { address: this.key, error });
       // Calls never written are safe to send again; anything written already failed above.
       if (unsent.length > 0) for (const p of unsent) this.enqueue(slot, p);
-    };
+    });
     // Listeners may queue set-up commands (CLIENT TRACKING); being synchronous and first
     // in the queue, those go out before any waiting call.
     this.events?.emit('shared-connection', { connection, pool: this });
@@ -229,13 +230,17 @@ export class ServerPool {
     this.nextRoundAt = now + backoffMs(this.failedRounds + 1);
   }
 
-  /** Takes an exclusive connection (on the pool's default database). */
-  acquire(): Promise<RedisConnection> {
+  /** Lends an exclusive connection (on the pool's default database); the lease gives it back. */
+  async lease(): Promise<Lease> {
+    return new Lease(await this.acquire(), this);
+  }
+
+  private acquire(): Promise<RedisConnection> {
     if (this.closed) return Promise.reject(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
     let connection: RedisConnection | undefined;
     while ((connection = this.idle.pop()) !== undefined) {
       if (!connection.closed) {
-        connection.onClose = null;
+        connection.setCloseHandler(null);
         return Promise.resolve(connection);
       }
     }
@@ -263,10 +268,10 @@ export class ServerPool {
     }
   }
 
-  /** Returns an exclusive connection in a clean state (the caller reset it), or drops a broken one. */
-  release(connection: RedisConnection): void {
-    if (connection.closed || this.closed || !connection.idle) {
-      this.discard(connection);
+  /** @internal For `Lease` only: takes back a connection its lease restored to the pool's state. */
+  giveBack(connection: RedisConnection): void {
+    if (connection.closed || this.closed || !connection.idle || connection.inPushMode) {
+      this.drop(connection);
       return;
     }
     const waiter = this.nextWaiter();
@@ -274,15 +279,15 @@ export class ServerPool {
       waiter.resolve(connection);
       return;
     }
-    connection.onClose = () => this.forgetIdle(connection);
+    connection.setCloseHandler(() => this.forgetIdle(connection));
     this.idle.push(connection);
   }
 
-  /** Drops an exclusive connection for good (broken, or in an unknown state). */
-  discard(connection: RedisConnection): void {
+  /** @internal For `Lease` only: closes an exclusive connection for good and frees its slot. */
+  drop(connection: RedisConnection): void {
     // Lost (not given up by its user) before the server sent a byte: the server is not really there.
     if (connection.closed && connection.socket.bytesRead === 0 && !this.closed) this.unreachable();
-    connection.onClose = null;
+    connection.setCloseHandler(null);
     connection.destroy(new CommunicationError(`Connection to ${this.key} was discarded`, { code: 'ERR_DISCARDED' }), false);
     this.open.delete(connection);
     this.exclusiveCount--;
@@ -347,7 +352,7 @@ export class ServerPool {
     await Promise.all(ends);
     const closing: Promise<void>[] = [];
     for (const connection of this.open) {
-      // onClose stays: a push connection's owner must learn that it ended.
+      // Close handlers stay: a push connection's lease must learn that it ended (and free its slot).
       connection.destroy(new CommunicationError(`Connection to ${this.key} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }), false);
       closing.push(connection.socketClosed);
     }

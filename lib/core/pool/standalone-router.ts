@@ -45,20 +45,23 @@ export class StandaloneRouter implements Router {
     return runExclusive(this.primary, args, settings, database, blockMs);
   }
 
-  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown> {
+  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown> {
+    const pool = this.poolFor(endpoint);
+    if (blockMs !== undefined) return runExclusive(pool, args, settings, database, blockMs);
     const { pending, promise } = pendingCall(args, settings);
-    this.poolFor(endpoint).send(pending, database);
+    pool.send(pending, database);
     return promise;
   }
 
-  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<Map<string, unknown>> {
-    const result = await this.send(args, settings, database).catch((err: unknown) => err);
+  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<Map<string, unknown>> {
+    const sent = blockMs === undefined ? this.send(args, settings, database) : runExclusive(this.primary, args, settings, database, blockMs);
+    const result = await sent.catch((err: unknown) => err);
     return new Map([[this.primary.key, result]]);
   }
 
-  take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection> {
+  async take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection> {
     const pool = options.endpoint !== undefined ? this.poolFor(options.endpoint) : this.primary;
-    return pool.acquire().then((connection) => ({ connection, pool }));
+    return { lease: await pool.lease() };
   }
 
   async endpoints(): Promise<EndpointInfo[]> {

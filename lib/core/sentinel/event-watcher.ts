@@ -69,14 +69,12 @@ export class EventWatcher {
       this.failures = 0;
       this.connection = connection;
       this.listenedTo = address;
-      connection.pushMode = true;
-      connection.pushDecode = UTF8;
-      connection.pushListener = (frame) => this.deliver(frame);
-      connection.onClose = () => {
+      connection.enterPushMode((frame) => this.deliver(frame), UTF8);
+      connection.setCloseHandler(() => {
         this.connection = null;
         this.missed = true;
         if (!this.closed) this.retry();
-      };
+      });
       this.lastFrameAt = Date.now();
       this.heartbeat ??= setInterval(() => this.beat(), HEARTBEAT_MS).unref();
       const { pending, promise } = pendingCall(['SUBSCRIBE', ...CHANNELS], UTF8);
@@ -137,7 +135,7 @@ export class EventWatcher {
     const connection = this.connection;
     this.connection = null;
     if (connection !== null) {
-      connection.onClose = null;
+      connection.setCloseHandler(null);
       connection.destroy(new CommunicationError('The client is closed', { code: 'ERR_CLIENT_CLOSED' }), false);
     }
   }

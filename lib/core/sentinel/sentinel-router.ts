@@ -246,23 +246,25 @@ export class SentinelRouter implements Router, ResendHandler {
     return this.onMaster((pool) => runExclusive(pool, args, settings, database, blockMs));
   }
 
-  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown> {
+  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown> {
+    const pool = this.poolFor(endpoint);
+    if (blockMs !== undefined) return runExclusive(pool, args, settings, database, blockMs);
     const { pending, promise } = pendingCall(args, settings);
-    this.poolFor(endpoint).send(pending, database);
+    pool.send(pending, database);
     return promise;
   }
 
-  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<Map<string, unknown>> {
-    const result = await this.send(args, settings, database).catch((err: unknown) => err);
+  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<Map<string, unknown>> {
+    const sent = blockMs === undefined ? this.send(args, settings, database) : this.sendBlocking(args, settings, database, blockMs);
+    const result = await sent.catch((err: unknown) => err);
     return new Map([[this.master.key, result]]);
   }
 
   async take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection> {
     if (options.endpoint !== undefined) {
-      const pool = this.poolFor(options.endpoint);
-      return { connection: await pool.acquire(), pool };
+      return { lease: await this.poolFor(options.endpoint).lease() };
     }
-    return this.onMaster(async (pool) => ({ connection: await pool.acquire(), pool }));
+    return this.onMaster(async (pool) => ({ lease: await pool.lease() }));
   }
 
   pools(): ServerPool[] {
