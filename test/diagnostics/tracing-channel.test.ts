@@ -161,7 +161,11 @@ describe('tracingChannel nestjs-justredis:command (standalone)', () => {
     const onConnect = (m: unknown) => connects.push(m);
     diagnostics_channel.subscribe(CONNECT_CHANNEL, onConnect);
     try {
-      await redis.call('auth', PASSWORD);
+      // AUTH is refused on the shared path (it would switch the user under every caller): on a taken connection.
+      {
+        await using taken = await redis.connection();
+        await taken.call('auth', PASSWORD);
+      }
       await redis.call('acl', 'setuser', 'dc-user', 'on', `>${PASSWORD}`, '~*', '+get');
       await redis.call('config', 'set', 'masterauth', PASSWORD);
       // MIGRATE with AUTH to a server where nothing waits: the error is fine, the published args matter.

@@ -172,8 +172,14 @@ export class RedisConnection implements DecoderHandlers {
   }
 
   /** The answer to a keepalive PING: the token as a reply (RESP3, unsubscribed) or `pong` message (RESP2 subscribed). */
-  private isKeepalivePong(value: unknown): boolean {
-    if (Array.isArray(value)) return value.length === 2 && String(value[0]).toLowerCase() === 'pong' && String(value[1]) === KEEPALIVE_TOKEN;
+  private isKeepalivePong(frame: unknown): boolean {
+    // Push frames may be decoded with attributes (type wrappers): look at the data inside.
+    const value = this.pushDecode.attributes ? unwrap(frame) : frame;
+    if (Array.isArray(value)) {
+      if (value.length !== 2) return false;
+      const [kind, token] = this.pushDecode.attributes ? [unwrap(value[0]), unwrap(value[1])] : value;
+      return String(kind).toLowerCase() === 'pong' && String(token) === KEEPALIVE_TOKEN;
+    }
     return (typeof value === 'string' || Buffer.isBuffer(value)) && String(value) === KEEPALIVE_TOKEN;
   }
 
@@ -375,3 +381,8 @@ function isDeliberate(error: Error): boolean {
 }
 
 function noop(): void {}
+
+/** The value inside an attributes wrapper (`{ type, data, attrs }`). */
+function unwrap(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && 'data' in value ? (value as { data: unknown }).data : value;
+}
