@@ -44,6 +44,8 @@ export class Topology {
   private useShards = true;
   private closed = false;
   private masterTurn = 0;
+  /** Called after every new slot map (the router releases calls held for a failover). */
+  onChange: (() => void) | null = null;
   /** TLS settings for nodes announced by IP: the certificate is checked against the seed's host name. */
   private readonly ipTlsConfig: ConnectConfig | null;
   private readonly prepare: ((connection: RedisConnection) => Promise<void>) | null;
@@ -172,6 +174,9 @@ export class Topology {
       // The first load walks every seed (some may be down); later ones need only a few answers.
       if (!initial && asked >= QUERY_ATTEMPTS) break;
       if (this.closed) return;
+      // A node behind a closed reconnect gate would only answer after its backoff: during a
+      // failover the others know the new master first.
+      if (!initial && this.pools.get(formatAddress(address))?.reachable === false) continue;
       asked++;
       try {
         const layouts = await this.query(address);
@@ -220,6 +225,7 @@ export class Topology {
   private install(layouts: readonly ShardLayout[]): void {
     const map = SlotMap.from(layouts, (hp) => this.announced(hp[0], hp[1]));
     this.map = map;
+    this.events.emit('cluster-refresh', { masters: map.shards.map((shard) => shard.master.key) });
     const inUse = new Set<ServerPool>(this.pinned);
     for (const shard of map.shards) {
       inUse.add(shard.master);
@@ -235,6 +241,7 @@ export class Topology {
       timer.unref();
       this.retiring.set(pool, timer);
     }
+    this.onChange?.();
   }
 
   /** Every master and replica, as `endpoints()` lists them. */
