@@ -109,7 +109,8 @@ async function replicaOf(cluster, master) {
 
 /** Polls the victim's replica for its role: the promotion is when it answers "master". */
 async function watchPromotion(replica, since) {
-  const probe = new Redis({ address: replica.address, decoder: 'utf8', socketTimeout: 1000 });
+  // 'pool': this node itself (auto-detection would route ROLE to any master of the cluster).
+  const probe = new Redis({ address: replica.address, poolFactory: 'pool', decoder: 'utf8', socketTimeout: 1000 });
   try {
     while (now() - since < RECOVERY_BOUND_MS) {
       const role = await probe.call('role').catch(() => null);

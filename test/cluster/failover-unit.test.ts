@@ -62,6 +62,11 @@ function setup(first: FakeNode, options: Record<string, unknown> = {}) {
       topology.map = mapFor(owner);
       topology.onChange?.();
     },
+    refreshFrom: (pool: FakeNode) => {
+      topology.refreshedFrom.push(pool);
+      return topology.refresh();
+    },
+    refreshedFrom: [] as FakeNode[],
     close: async () => {},
   };
   const router = new ClusterRouter(topology as unknown as Topology, resolveOptions({ poolFactory: 'cluster', ...options }));
@@ -176,4 +181,35 @@ it('validates failoverWait: a finite timer delay', () => {
   expect(resolveOptions({ poolFactory: 'cluster', socketTimeout: 3000, failoverWait: 500 }).failoverWait).toBe(500);
   for (const bad of [-1, 1.5, Infinity, 2 ** 31]) expect(() => resolveOptions({ poolFactory: 'cluster', failoverWait: bad })).toThrow(RangeError);
   expect(() => resolveOptions({ poolFactory: 'cluster', failoverWait: '5' as unknown as number })).toThrow(TypeError);
+});
+
+it("asks the dead master's replicas for their ROLE and refreshes from the one that was promoted", async () => {
+  let promoted = false;
+  const replica = new FakeNode(2, (args) => (args[0] === 'ROLE' ? (promoted ? ['master', 0, []] : ['slave', '10.0.0.1', 1, 'connect', -1]) : 'from the new master'));
+  const dead = new FakeNode(1, () => 'never');
+  const { router, topology, promote } = setup(dead, { maxRedirections: 1 });
+  await router.send(['SET', 'warm', 'v'], UTF8, 0).catch(() => {});
+  // The map as the cluster reports it before the promotion: the dead master and its replica.
+  const before = SlotMap.from([{ master: dead.address, replicas: [replica.address], ranges: [[0, 16383]] }], (hp) => (hp[1] === 1 ? dead : replica) as unknown as ServerPool);
+  topology.map = before;
+  // The other nodes have not heard of the promotion yet: only the promoted replica's own view has it.
+  topology.refresh = async () => {
+    topology.refreshes++;
+    topology.map = before;
+    topology.onChange?.();
+  };
+  topology.refreshFrom = async (pool: FakeNode) => {
+    topology.refreshedFrom.push(pool);
+    if (pool === replica && promoted) topology.map = SlotMap.from([{ master: replica.address, replicas: [], ranges: [[0, 16383]] }], () => replica as unknown as ServerPool);
+    topology.onChange?.();
+  };
+  dead.reachable = false;
+  const call = router.send(['SET', 'k', 'v'], UTF8, 0);
+  while (replica.received.filter((c) => c[0] === 'ROLE').length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(topology.refreshedFrom).toEqual([]);
+  promoted = true;
+  expect(await call).toBe('from the new master');
+  expect(topology.refreshedFrom).toContain(replica);
+  expect(replica.received.filter((c) => c[0] === 'SET')).toEqual([['SET', 'k', 'v']]);
+  await router.close();
 });

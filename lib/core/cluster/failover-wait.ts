@@ -8,6 +8,12 @@ import type { SlotMap } from './slot-map.js';
 
 /** Refresh interval while a failover is awaited: about what a promotion's gossip needs to spread. */
 const WATCH_INTERVAL_MS = 100;
+/**
+ * How often the replicas of a dead master are asked for their ROLE. The one that wins the
+ * election knows first (the others learn by gossip); one tiny command per replica every
+ * ~25 ms finds it within a few ms of the promotion, and warms the connection the calls go on.
+ */
+const ROLE_POLL_MS = 25;
 const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 /** What the wait needs of the topology. */
@@ -15,6 +21,8 @@ export interface FailoverTopology {
   readonly map: SlotMap<ServerPool>;
   /** Reloads the slot map now (joining one already running). */
   refresh(): Promise<void>;
+  /** Reloads the slot map asking `pool` first (after any refresh already running). */
+  refreshFrom(pool: ServerPool): Promise<void>;
 }
 
 /**
@@ -25,8 +33,9 @@ export interface FailoverTopology {
  *
  * While calls wait (or for `waitMs` after a master was found unreachable) the slot map is
  * refreshed every ~100 ms (jittered, one refresh at a time) from the nodes still reachable,
- * so a promoted replica is routed to within one interval of the promotion; the dead node's
- * own reconnect backoff only paces a PING probe to that node. Each call waits at most
+ * and the dead master's replicas are asked for their ROLE every ~25 ms: the promoted one is
+ * asked for the map as soon as it says master. The dead node's own reconnect backoff only
+ * paces a PING probe to that node. Each call waits at most
  * `waitMs` from the moment it was first held, then fails with the error that held it.
  */
 export class FailoverWait {
@@ -36,6 +45,7 @@ export class FailoverWait {
   /** Keep watching (even with no call held) until then: a master was just found unreachable. */
   private watchUntil = 0;
   private readonly probing = new Set<ServerPool>();
+  private roleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
@@ -98,6 +108,42 @@ export class FailoverWait {
     this.timer = setTimeout(() => void this.tick(), Math.max(0, delay));
     // Held calls keep the process alive (their callers await them); a bare watch does not.
     if (this.held.length === 0) this.timer.unref();
+    this.scheduleRolePoll();
+  }
+
+  private watching(): boolean {
+    return this.held.length > 0 || Date.now() < this.watchUntil;
+  }
+
+  private scheduleRolePoll(): void {
+    if (this.closed || this.roleTimer !== null || !this.watching() || !this.deadMaster()) return;
+    this.roleTimer = setTimeout(() => this.pollRoles(), ROLE_POLL_MS * (0.8 + Math.random() * 0.4));
+    this.roleTimer.unref();
+  }
+
+  /** ROLE on every replica of a dead master (one query in flight per replica); a new master triggers a refresh from it. */
+  private pollRoles(): void {
+    this.roleTimer = null;
+    if (this.closed) return;
+    for (const shard of this.topology.map.shards) {
+      if (shard.master.reachable !== false) continue;
+      for (const replica of shard.replicas) {
+        if (this.probing.has(replica) || replica.isClosed || replica.reachable === false) continue;
+        this.probing.add(replica);
+        const { pending, promise } = pendingCall(['ROLE'], UTF8);
+        replica.send(pending, replica.database);
+        promise.then(
+          (role) => {
+            this.probing.delete(replica);
+            if (this.closed || !Array.isArray(role) || role[0] !== 'master') return;
+            // Promoted: its own view names it master of the dead one's slots (onChange releases the calls).
+            this.topology.refreshFrom(replica).catch(() => {});
+          },
+          () => this.probing.delete(replica),
+        );
+      }
+    }
+    this.scheduleRolePoll();
   }
 
   private async tick(): Promise<void> {
@@ -148,7 +194,9 @@ export class FailoverWait {
   close(): void {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.roleTimer !== null) clearTimeout(this.roleTimer);
     this.timer = null;
+    this.roleTimer = null;
     const held = this.held;
     this.held = [];
     for (const command of held) command.giveUp(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));

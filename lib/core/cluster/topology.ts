@@ -38,6 +38,8 @@ export class Topology {
   private readonly seeds: readonly Address[];
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  /** Asked first by the next load (a replica that just said it was promoted). */
+  private preferred: ServerPool | null = null;
   private lastRefreshEnd = 0;
   private delayTimer: NodeJS.Timeout | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
@@ -152,6 +154,13 @@ export class Topology {
     return this.refreshing;
   }
 
+  /** Reloads the slot map asking `pool` first, once any refresh already running is done (it may predate what `pool` knows). */
+  async refreshFrom(pool: ServerPool): Promise<void> {
+    if (this.refreshing !== null) await this.refreshing.catch(() => {});
+    this.preferred = pool;
+    return this.refresh();
+  }
+
   /** Asks known nodes (masters first, in random order), then the seeds, until one answers. */
   private async load(): Promise<void> {
     const candidates: Address[] = [];
@@ -163,6 +172,8 @@ export class Topology {
         candidates.push(address);
       }
     };
+    if (this.preferred !== null) add(this.preferred.address);
+    this.preferred = null;
     for (const shard of shuffle([...this.map.shards])) add(shard.master.address);
     for (const shard of this.map.shards) for (const replica of shard.replicas) add(replica.address);
     for (const seed of this.seeds) add(seed);
