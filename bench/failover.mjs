@@ -130,7 +130,26 @@ async function allSynced(cluster) {
   return infos.every((i) => i.includes('master_link_status:up'));
 }
 
+/** Every node answers (none LOADING), the cluster agrees, every replica is in sync; bounded. */
+async function waitHealthy(cluster) {
+  const deadline = now() + 60_000;
+  for (;;) {
+    try {
+      const pings = await Promise.all(cluster.nodes.map((n) => n.cli('ping')));
+      if (pings.every((p) => p === 'PONG')) {
+        await cluster.waitForAgreement(10_000);
+        if (await allSynced(cluster)) return;
+      }
+    } catch (err) {
+      if (now() > deadline) throw err;
+    }
+    if (now() > deadline) throw new Error('cluster did not become healthy again');
+    await sleep(200);
+  }
+}
+
 async function oneRun(cluster, run) {
+  await waitHealthy(cluster);
   const admin = new Redis({ addresses: cluster.addresses, decoder: 'utf8' });
   const masters = await cluster.masters();
   const victim = masters[run % masters.length];
@@ -202,9 +221,7 @@ async function oneRun(cluster, run) {
 
   // Healthy again for the next run: the killed node rejoins as a replica and syncs.
   await victim.restart();
-  await cluster.waitForAgreement(30_000);
-  const syncDeadline = now() + 30_000;
-  while (!(await allSynced(cluster)) && now() < syncDeadline) await sleep(100);
+  await waitHealthy(cluster);
   return result;
 }
 

@@ -62,11 +62,6 @@ function setup(first: FakeNode, options: Record<string, unknown> = {}) {
       topology.map = mapFor(owner);
       topology.onChange?.();
     },
-    refreshFrom: (pool: FakeNode) => {
-      topology.refreshedFrom.push(pool);
-      return topology.refresh();
-    },
-    refreshedFrom: [] as FakeNode[],
     close: async () => {},
   };
   const router = new ClusterRouter(topology as unknown as Topology, resolveOptions({ poolFactory: 'cluster', ...options }));
@@ -183,7 +178,7 @@ it('validates failoverWait: a finite timer delay', () => {
   expect(() => resolveOptions({ poolFactory: 'cluster', failoverWait: '5' as unknown as number })).toThrow(TypeError);
 });
 
-it("asks the dead master's replicas for their ROLE and refreshes from the one that was promoted", async () => {
+it("asks the dead master's replicas for their ROLE and routes to the one that was promoted at once", async () => {
   let promoted = false;
   const replica = new FakeNode(2, (args) => (args[0] === 'ROLE' ? (promoted ? ['master', 0, []] : ['slave', '10.0.0.1', 1, 'connect', -1]) : 'from the new master'));
   const dead = new FakeNode(1, () => 'never');
@@ -198,18 +193,40 @@ it("asks the dead master's replicas for their ROLE and refreshes from the one th
     topology.map = before;
     topology.onChange?.();
   };
-  topology.refreshFrom = async (pool: FakeNode) => {
-    topology.refreshedFrom.push(pool);
-    if (pool === replica && promoted) topology.map = SlotMap.from([{ master: replica.address, replicas: [], ranges: [[0, 16383]] }], () => replica as unknown as ServerPool);
+  const promotions: [FakeNode, FakeNode][] = [];
+  (topology as unknown as { promoted: (m: FakeNode, r: FakeNode) => Promise<void> }).promoted = async (master, pool) => {
+    promotions.push([master, pool]);
+    topology.map.promote(master as unknown as ServerPool, pool as unknown as ServerPool);
     topology.onChange?.();
   };
   dead.reachable = false;
   const call = router.send(['SET', 'k', 'v'], UTF8, 0);
   while (replica.received.filter((c) => c[0] === 'ROLE').length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-  expect(topology.refreshedFrom).toEqual([]);
+  expect(promotions).toEqual([]);
   promoted = true;
   expect(await call).toBe('from the new master');
-  expect(topology.refreshedFrom).toContain(replica);
+  expect(promotions).toEqual([[dead, replica]]);
+  expect(topology.map.masterFor(slot)).toBe(replica);
   expect(replica.received.filter((c) => c[0] === 'SET')).toEqual([['SET', 'k', 'v']]);
   await router.close();
+});
+
+it('SlotMap.promote hands a shard and all its slots to the replica, once', () => {
+  const map = SlotMap.from(
+    [
+      { master: ['h', 1], replicas: [['h', 2], ['h', 3]], ranges: [[0, 99]] },
+      { master: ['h', 4], replicas: [], ranges: [[100, 16383]] },
+    ],
+    (hp) => hp[1],
+  );
+  expect(map.promote(1, 2)).toBe(true);
+  expect(map.masterFor(0)).toBe(2);
+  expect(map.masterFor(99)).toBe(2);
+  expect(map.shardFor(50)!.replicas).toEqual([3]);
+  expect(map.masterFor(100)).toBe(4);
+  expect(map.masters()).toEqual([2, 4]);
+  // Already promoted, or not a master: nothing changes.
+  expect(map.promote(1, 3)).toBe(false);
+  expect(map.promote(2, 4)).toBe(false);
+  expect(map.masterFor(0)).toBe(2);
 });

@@ -154,6 +154,16 @@ export class Topology {
     return this.refreshing;
   }
 
+  /**
+   * `replica` says it is a master now (ROLE) and `master` is unreachable: route the dead
+   * master's slots to it at once (a wrong guess only costs a MOVED), then confirm with a
+   * full refresh asked of it first.
+   */
+  promoted(master: ServerPool, replica: ServerPool): Promise<void> {
+    if (this.map.promote(master, replica)) this.onChange?.();
+    return this.refreshFrom(replica);
+  }
+
   /** Reloads the slot map asking `pool` first, once any refresh already running is done (it may predate what `pool` knows). */
   async refreshFrom(pool: ServerPool): Promise<void> {
     if (this.refreshing !== null) await this.refreshing.catch(() => {});
