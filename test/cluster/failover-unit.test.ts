@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ClusterRouter } from '../../lib/core/cluster/cluster-router.js';
 import type { Topology } from '../../lib/core/cluster/topology.js';
 import { SlotMap } from '../../lib/core/cluster/slot-map.js';
@@ -230,3 +231,72 @@ it('SlotMap.promote hands a shard and all its slots to the replica, once', () =>
   expect(map.promote(2, 4)).toBe(false);
   expect(map.masterFor(0)).toBe(2);
 });
+
+/**
+ * Model: any interleaving of calls, a master dying, a replica being promoted and a dead
+ * master coming back. Whatever happens, every call settles exactly once, reaches at most one
+ * node at most once (nothing is ever sent twice), is never written to a node while it is
+ * unreachable, and settles within failoverWait (plus a tick) of its start.
+ */
+it('model: calls through deaths, promotions and returns are sent at most once and always settle', async () => {
+  type Step = { kind: 'call' } | { kind: 'kill' } | { kind: 'promote' } | { kind: 'revive' } | { kind: 'pause'; ms: number };
+  const step = fc.oneof(
+    fc.constant<Step>({ kind: 'call' }),
+    fc.constant<Step>({ kind: 'kill' }),
+    fc.constant<Step>({ kind: 'promote' }),
+    fc.constant<Step>({ kind: 'revive' }),
+    fc.integer({ min: 0, max: 60 }).map<Step>((ms) => ({ kind: 'pause', ms })),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+      const WAIT = 300;
+      const writes = new Map<string, string[]>(); // key -> nodes that ran it
+      const makeNode = (port: number) => {
+        const node: FakeNode = new FakeNode(port, (args) => {
+          if (args[0] === 'PING' || args[0] === 'ROLE') return args[0] === 'PING' ? 'PONG' : ['slave'];
+          const ran = writes.get(args[1]) ?? [];
+          ran.push(node.key);
+          writes.set(args[1], ran);
+          return 'OK';
+        });
+        return node;
+      };
+      const nodes = [makeNode(1), makeNode(2), makeNode(3)];
+      const { router, promote } = setup(nodes[0], { failoverWait: WAIT, maxRedirections: 2 });
+      await router.send(['SET', 'warm', 'v'], UTF8, 0);
+      writes.clear();
+      let master = 0;
+      const calls: { key: string; started: number; settled: number; ok: boolean; count: number }[] = [];
+      const pending: Promise<void>[] = [];
+      for (const s of steps) {
+        if (s.kind === 'call') {
+          const call = { key: `k${calls.length}`, started: Date.now(), settled: 0, ok: false, count: 0 };
+          calls.push(call);
+          pending.push(
+            router.send(['SET', call.key, 'v'], UTF8, 0).then(
+              () => void ((call.settled = Date.now()), (call.ok = true), call.count++),
+              () => void ((call.settled = Date.now()), call.count++),
+            ),
+          );
+        } else if (s.kind === 'kill') nodes[master].reachable = false;
+        else if (s.kind === 'revive') nodes[master].reachable = true;
+        else if (s.kind === 'promote') {
+          master = (master + 1) % nodes.length;
+          nodes[master].reachable = true;
+          promote(nodes[master]);
+        } else await new Promise((resolve) => setTimeout(resolve, s.ms));
+      }
+      await Promise.all(pending);
+      await router.close();
+      for (const call of calls) {
+        const ran = writes.get(call.key) ?? [];
+        expect(call.count).toBe(1);
+        expect(ran.length).toBeLessThanOrEqual(1);
+        // Acknowledged means it ran (once); failed means it never reached a node (ERR_CONNECT / wait over).
+        expect(ran.length).toBe(call.ok ? 1 : 0);
+        expect(call.settled - call.started).toBeLessThan(WAIT + 400);
+      }
+    }),
+    { numRuns: 25 },
+  );
+}, 60_000);
