@@ -73,11 +73,14 @@ it('writes continue without errors through a manual CLUSTER FAILOVER', async () 
   // No write lost or run twice: every counter holds exactly what its last INCR answered.
   for (const [key, value] of acked) expect(Number(await redis.call('get', key))).toBe(value);
   expect((await redis.endpoints()).filter((e) => e.type === 'master').map((e) => (e.address as [string, number])[1])).toContain(promoted!.port);
+  // Every node knows the new roles before the next test picks a master.
+  await cluster.waitForAgreement(20_000);
 }, 60_000);
 
 it('a killed master: waiting calls go once to the promoted replica, without the dead node and its backoff', async () => {
   // maxRedirections 1: without the failover wait, a call for the dead master's slots fails
   // after its second refused connect — long before a replica is promoted.
+  await cluster.waitForAgreement(20_000);
   await using redis = new Redis({ addresses: cluster.addresses, decoder: 'utf8', maxRedirections: 1 });
   const victim = (await cluster.masters())[1];
   const tag = await tagOwnedBy(victim);
