@@ -131,7 +131,10 @@ it('a killed master: waiting calls go once to the promoted replica, without the 
     expect(error).toBeInstanceOf(CommunicationError);
     expect((error as CommunicationError).code).not.toBe('ERR_CLUSTER_REDIRECTIONS');
   }
-  expect(failed.length).toBeLessThanOrEqual(4);
+  // Per writer: the call in flight at the kill, and at most one written to a connection the
+  // dying process still accepted (reset before any reply: its outcome is unknown too). After
+  // that the node's reconnect gate is closed and calls are held, not sent.
+  expect(failed.length).toBeLessThanOrEqual(2 * 4);
   // Nothing ran twice; acknowledged writes are there unless Redis itself lost them (acked
   // by the dead master, not replicated yet): count those, they can only precede the kill.
   const keys = [...acked, ...failed.map((f) => f.key)];
