@@ -42,6 +42,8 @@ export class FailoverWait {
   private held: RoutedCommand[] = [];
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** kick() while a refresh ran: that refresh may predate the change, so another follows at once. */
+  private kicked = false;
   /** Keep watching (even with no call held) until then: a master was just found unreachable. */
   private watchUntil = 0;
   private readonly probing = new Set<ServerPool>();
@@ -81,6 +83,10 @@ export class FailoverWait {
 
   /** Refresh at once (a READONLY reply: the map is wrong now, no gossip to wait for). */
   kick(): void {
+    if (this.ticking) {
+      this.kicked = true;
+      return;
+    }
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -94,10 +100,6 @@ export class FailoverWait {
     const held = this.held;
     this.held = [];
     for (let i = 0; i < held.length; i++) this.dispatch(held[i]);
-  }
-
-  get waiting(): number {
-    return this.held.length;
   }
 
   /** Next tick after about `base` ms (±20 % jitter, so clients do not refresh in lockstep), unless one is due or running. */
@@ -161,7 +163,9 @@ export class FailoverWait {
     this.probeDeadMasters();
     // Also expires calls past their wait (hold() checks the deadline).
     this.release();
-    if (this.held.length > 0 || (Date.now() < this.watchUntil && this.deadMaster())) this.schedule(WATCH_INTERVAL_MS);
+    const again = this.kicked;
+    this.kicked = false;
+    if (again || this.held.length > 0 || (Date.now() < this.watchUntil && this.deadMaster())) this.schedule(again ? 0 : WATCH_INTERVAL_MS);
   }
 
   private deadMaster(): boolean {
