@@ -72,6 +72,12 @@ export interface RedisOptions<C = unknown> extends CallSettings {
   natMap?: Record<string, readonly [string, number]> | ((host: string, port: number) => readonly [string, number] | undefined);
   /** Cluster: most MOVED/ASK redirections followed for one command (default 16). */
   maxRedirections?: number;
+  /**
+   * Cluster: how long a call waits for a slot whose master is unreachable (or for a cluster
+   * that answers CLUSTERDOWN) until a replica takes over, in ms (default `socketTimeout`,
+   * else 10 000). `0` fails such calls at once.
+   */
+  failoverWait?: number;
   /** Client-side caching with CLIENT TRACKING. */
   clientSideCache?: boolean | { maxEntries?: number; ttl?: number };
 }
@@ -105,6 +111,7 @@ export interface ResolvedOptions {
   readonly readFrom: 'master' | 'replica';
   readonly natMap: RedisOptions['natMap'];
   readonly maxRedirections: number;
+  readonly failoverWait: number;
   readonly clientSideCache: { maxEntries: number; ttl: number | undefined } | undefined;
   readonly customCommandClass: (new (base: any) => unknown) | undefined;
 }
@@ -115,12 +122,16 @@ export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>([
   'connectRetry', 'maxConnections', 'waitTimeout', 'cutoffSize', 'customCommandClass', 'encoder', 'decoder',
   'attributes', 'database', 'connectTimeout', 'socketTimeout', 'tcpKeepalive', 'tcpNodelay', 'tls', 'sslCafile',
   'sslCertfile', 'sslKeyfile', 'maxBulkLength', 'sentinelMaster', 'sentinelUsername', 'sentinelPassword',
-  'readFrom', 'natMap', 'maxRedirections', 'clientSideCache',
+  'readFrom', 'natMap', 'maxRedirections', 'failoverWait', 'clientSideCache',
 ]);
 
 export const DEFAULT_PORT = 6379;
 export const DEFAULT_SENTINEL_PORT = 26379;
 const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+/** A failover with the default cluster-node-timeout (15 s) takes longer; with 1-5 s it fits. */
+const DEFAULT_FAILOVER_WAIT_MS = 10_000;
+/** Largest delay a Node timer accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function fail(name: string, expected: string, value: unknown): never {
   // Never echo the value itself: it may be a credential.
@@ -332,9 +343,19 @@ export function resolveOptions(input: RedisOptions<any> = {}): ResolvedOptions {
     readFrom,
     natMap: o.natMap as RedisOptions['natMap'],
     maxRedirections: optInt(o, 'maxRedirections', 0, 16)!,
+    failoverWait: failoverWait(o),
     clientSideCache,
     customCommandClass: o.customCommandClass as ResolvedOptions['customCommandClass'],
   };
+}
+
+/** `failoverWait`: a timer delay (finite, 0..2^31-1); defaults to `socketTimeout`, else 10 s. */
+function failoverWait(o: Record<string, unknown>): number {
+  const socketTimeout = o.socketTimeout as number | undefined;
+  const fallback = typeof socketTimeout === 'number' && socketTimeout <= MAX_TIMER_MS ? socketTimeout : DEFAULT_FAILOVER_WAIT_MS;
+  const v = optInt(o, 'failoverWait', 0, fallback)!;
+  if (v > MAX_TIMER_MS) throw new RangeError(`Option "failoverWait" must be <= ${MAX_TIMER_MS}, got ${v}`);
+  return v;
 }
 
 /** `host:port` or the socket path, for messages and endpoint keys. */

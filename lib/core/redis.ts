@@ -241,13 +241,20 @@ class RedisClient {
     return this.#core.router?.pools().map((pool) => pool.gauges()) ?? [];
   }
 
-  /** Listens to client events (`'disconnect'`, `'reconnect'`), shared by every view. */
-  on(event: RedisEvent, listener: (info: { address: string; error?: Error }) => void): this {
+  /**
+   * Listens to client events (`'disconnect'`, `'reconnect'`), shared by every view. Cluster:
+   * `'cluster-refresh'` `{ masters }` after every slot-map reload (masters as `host:port`).
+   */
+  on(event: 'cluster-refresh', listener: (info: { masters: string[] }) => void): this;
+  on(event: RedisEvent, listener: (info: { address: string; error?: Error }) => void): this;
+  on(event: RedisEvent | 'cluster-refresh', listener: (info: any) => void): this {
     this.#core.events.on(event, listener);
     return this;
   }
 
-  off(event: RedisEvent, listener: (info: { address: string; error?: Error }) => void): this {
+  off(event: 'cluster-refresh', listener: (info: { masters: string[] }) => void): this;
+  off(event: RedisEvent, listener: (info: { address: string; error?: Error }) => void): this;
+  off(event: RedisEvent | 'cluster-refresh', listener: (info: any) => void): this {
     this.#core.events.off(event, listener);
     return this;
   }

@@ -139,7 +139,7 @@ function snakeToCamel(key: string): string {
 
 const NUMERIC = new Set([
   'respVersion', 'connectRetry', 'maxConnections', 'waitTimeout', 'cutoffSize', 'database', 'connectTimeout',
-  'socketTimeout', 'maxBulkLength', 'maxRedirections',
+  'socketTimeout', 'maxBulkLength', 'maxRedirections', 'failoverWait',
 ]);
 const BOOLEAN = new Set(['attributes', 'tcpNodelay', 'clientSideCache']);
 

@@ -12,13 +12,18 @@ import { NEVER_SENT, RoutedCommand, parseRedirect, type RedirectHandler } from '
 import { explainOnConnection, sendAsking } from './exclusive-call.js';
 import { runExclusive } from '../pool/exclusive.js';
 import type { Topology } from './topology.js';
+import { FailoverWait } from './failover-wait.js';
 
 /**
  * Routes every command to the node that owns its slot and follows the cluster's answers:
  * MOVED (fix the map, retry there, refresh soon), ASK (ASKING + the command on the
- * importing node, once), TRYAGAIN / CLUSTERDOWN and unreachable nodes (retry with backoff
- * after a refresh). All of it counts against `maxRedirections`; past it the caller gets a
- * `RedisError` with code `ERR_CLUSTER_REDIRECTIONS`.
+ * importing node, once), TRYAGAIN (retry with backoff). Redirects, retries and failed
+ * connects count against `maxRedirections`; past it the caller gets a `RedisError` with
+ * code `ERR_CLUSTER_REDIRECTIONS`.
+ *
+ * Failover: a call for a slot whose master is unreachable, a CLUSTERDOWN answer and a
+ * READONLY answer (a demoted master) are held by `FailoverWait` — bounded by `failoverWait`,
+ * not counted as redirections — and sent once to the master the refreshed map names.
  *
  * With `readFrom: 'replica'`, commands the server flags `readonly` go to the slot's replicas
  * in turn (replication is asynchronous: a read may not see a write just made); blocking
@@ -31,6 +36,7 @@ export class ClusterRouter implements Router, RedirectHandler {
   private readonly maxRedirections: number;
   private readonly readFromReplica: boolean;
   private replicaTurn = 0;
+  private readonly failover: FailoverWait;
 
   constructor(
     private readonly topology: Topology,
@@ -40,6 +46,8 @@ export class ClusterRouter implements Router, RedirectHandler {
     this.maxRedirections = options.maxRedirections;
     this.readFromReplica = options.readFrom === 'replica';
     this.keys = new KeyExtractor((args, settings) => this.sendAnywhere(args, settings), options.encoder);
+    this.failover = new FailoverWait(topology, (command) => this.dispatch(command), options.failoverWait);
+    topology.onChange = () => this.failover.release();
   }
 
   send(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown> {
@@ -81,6 +89,8 @@ export class ClusterRouter implements Router, RedirectHandler {
     if (command.slot === ANY_SLOT) {
       try {
         pool = this.topology.anyMaster();
+        // Any master will do: prefer one that is reachable.
+        for (let i = this.topology.map.shards.length; i > 1 && pool.reachable === false; i--) pool = this.topology.anyMaster();
       } catch (err) {
         command.giveUp(err as Error);
         return;
@@ -99,11 +109,24 @@ export class ClusterRouter implements Router, RedirectHandler {
         command.onReplica = true;
       } else pool = shard.master;
     }
+    if (pool.reachable === false && !command.onReplica) {
+      // Its reconnect gate is closed: wait for a replica to take over (or the master to
+      // answer again) rather than queue behind the gate's backoff.
+      this.failover.hold(command, command.heldBy ?? new CommunicationError(`${pool.key} is unreachable`, { code: 'ERR_CONNECT' }));
+      return;
+    }
     command.node = pool;
     pool.send(command, command.database);
   }
 
   onClusterReply(command: RoutedCommand, error: ReplyError): void {
+    if (error.code === 'CLUSTERDOWN') {
+      // A failover is running (a master is marked failed, no replica promoted yet): the
+      // command was not executed; it waits for the cluster, bounded by failoverWait.
+      this.topology.scheduleRefresh();
+      this.failover.hold(command, error);
+      return;
+    }
     if (!this.countAttempt(command, error)) return;
     switch (error.code) {
       case 'MOVED': {
@@ -123,6 +146,13 @@ export class ClusterRouter implements Router, RedirectHandler {
         sendAsking(target.pool, command, command.database);
         return;
       }
+      case 'READONLY':
+        // The master was demoted (CLUSTER FAILOVER on its replica) and our map does not know
+        // yet. The command was refused, not executed: refresh now and send it to the new master.
+        command.masterOnly = true;
+        this.failover.hold(command, error);
+        this.failover.kick();
+        return;
       case 'LOADING':
       case 'MASTERDOWN':
         // A replica that cannot serve yet: its master can, now.
@@ -130,15 +160,22 @@ export class ClusterRouter implements Router, RedirectHandler {
         this.dispatch(command);
         return;
       default:
-        // TRYAGAIN (keys of a multi-key command mid-migration), CLUSTERDOWN (failover running).
-        this.retryLater(command, error.code === 'CLUSTERDOWN');
+        // TRYAGAIN: keys of a multi-key command mid-migration.
+        this.retryLater(command, false);
     }
   }
 
   onUnreachable(command: RoutedCommand, error: Error): void {
     if (!this.countAttempt(command, error)) return;
-    if (command.onReplica) command.masterOnly = true;
-    this.retryLater(command, true);
+    if (command.onReplica) {
+      command.masterOnly = true;
+      this.retryLater(command, true);
+      return;
+    }
+    // Nothing was written (or it was a read): hold it until the map names a master that answers.
+    this.topology.scheduleRefresh();
+    this.failover.watch();
+    this.failover.hold(command, error);
   }
 
   /** Counts a redirect or retry; past the bound, fails the command and returns false. */
@@ -296,6 +333,7 @@ export class ClusterRouter implements Router, RedirectHandler {
   }
 
   close(): Promise<void> {
+    this.failover.close();
     return this.topology.close();
   }
 }

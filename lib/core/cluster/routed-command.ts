@@ -5,14 +5,16 @@ import type { ServerPool } from '../pool/server-pool.js';
 
 /** What a routed command reports back to when the cluster sends it elsewhere. */
 export interface RedirectHandler {
-  /** MOVED, ASK, TRYAGAIN, CLUSTERDOWN (and LOADING/MASTERDOWN from a replica). */
+  /** MOVED, ASK, TRYAGAIN, CLUSTERDOWN, READONLY from a master (and LOADING/MASTERDOWN from a replica). */
   onClusterReply(command: RoutedCommand, error: ReplyError): void;
   /** The node could not be reached, and re-sending cannot run the command twice. */
   onUnreachable(command: RoutedCommand, error: Error): void;
 }
 
 /** Reply codes that mean "not here / not now" rather than an answer to the command. */
-const CLUSTER_CODES = new Set(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN', 'LOADING', 'MASTERDOWN']);
+const CLUSTER_CODES = new Set(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN', 'LOADING', 'MASTERDOWN', 'READONLY']);
+/** Only meaningful from a replica (LOADING, MASTERDOWN) or only from a master (READONLY: it was demoted). */
+const FROM_REPLICA = new Set(['LOADING', 'MASTERDOWN']);
 
 /** Failures of a connection that was never opened: nothing was written, re-sending is safe. */
 export const NEVER_SENT: ReadonlySet<string> = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT']);
@@ -32,6 +34,10 @@ export class RoutedCommand extends Pending {
   masterOnly = false;
   /** Where it was last sent: an empty host in a redirect means "this node's host". */
   node: ServerPool | null = null;
+  /** While held for a failover: give up after this time (0: never held yet). */
+  waitUntil = 0;
+  /** Why it was last held (the error a timed-out wait reports). */
+  heldBy: Error | null = null;
 
   constructor(
     args: readonly CommandArg[],
@@ -52,7 +58,7 @@ export class RoutedCommand extends Pending {
 
   override settle(value: unknown): void {
     if (value instanceof ReplyError && CLUSTER_CODES.has(value.code)) {
-      if ((value.code !== 'LOADING' && value.code !== 'MASTERDOWN') || this.onReplica) {
+      if (value.code === 'READONLY' ? !this.onReplica : !FROM_REPLICA.has(value.code) || this.onReplica) {
         this.handler.onClusterReply(this, value);
         return;
       }

@@ -152,6 +152,20 @@ export class SlotMap<N> {
     this.owner[slot] = this.addShard(master, []);
   }
 
+  /**
+   * `replica` took over from `master` (it said so itself): every slot of that shard is its
+   * now, at once, before the full refresh confirms it. Returns false if `master` has no shard.
+   */
+  promote(master: N, replica: N): boolean {
+    const index = this.shardOf.get(master);
+    if (index === undefined || this.shardOf.has(replica)) return false;
+    const replicas = this.shards[index].replicas.filter((r) => r !== replica);
+    this.shards[index] = { master: replica, replicas };
+    this.shardOf.delete(master);
+    this.shardOf.set(replica, index);
+    return true;
+  }
+
   /** Every master, with or without slots. */
   masters(): N[] {
     return this.shards.map((s) => s.master);

@@ -38,12 +38,16 @@ export class Topology {
   private readonly seeds: readonly Address[];
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  /** Asked first by the next load (a replica that just said it was promoted). */
+  private preferred: ServerPool | null = null;
   private lastRefreshEnd = 0;
   private delayTimer: NodeJS.Timeout | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
   private useShards = true;
   private closed = false;
   private masterTurn = 0;
+  /** Called after every new slot map (the router releases calls held for a failover). */
+  onChange: (() => void) | null = null;
   /** TLS settings for nodes announced by IP: the certificate is checked against the seed's host name. */
   private readonly ipTlsConfig: ConnectConfig | null;
   private readonly prepare: ((connection: RedisConnection) => Promise<void>) | null;
@@ -150,6 +154,23 @@ export class Topology {
     return this.refreshing;
   }
 
+  /**
+   * `replica` says it is a master now (ROLE) and `master` is unreachable: route the dead
+   * master's slots to it at once (a wrong guess only costs a MOVED), then confirm with a
+   * full refresh asked of it first.
+   */
+  promoted(master: ServerPool, replica: ServerPool): Promise<void> {
+    if (this.map.promote(master, replica)) this.onChange?.();
+    return this.refreshFrom(replica);
+  }
+
+  /** Reloads the slot map asking `pool` first, once any refresh already running is done (it may predate what `pool` knows). */
+  async refreshFrom(pool: ServerPool): Promise<void> {
+    if (this.refreshing !== null) await this.refreshing.catch(() => {});
+    this.preferred = pool;
+    return this.refresh();
+  }
+
   /** Asks known nodes (masters first, in random order), then the seeds, until one answers. */
   private async load(): Promise<void> {
     const candidates: Address[] = [];
@@ -161,6 +182,8 @@ export class Topology {
         candidates.push(address);
       }
     };
+    if (this.preferred !== null) add(this.preferred.address);
+    this.preferred = null;
     for (const shard of shuffle([...this.map.shards])) add(shard.master.address);
     for (const shard of this.map.shards) for (const replica of shard.replicas) add(replica.address);
     for (const seed of this.seeds) add(seed);
@@ -172,6 +195,9 @@ export class Topology {
       // The first load walks every seed (some may be down); later ones need only a few answers.
       if (!initial && asked >= QUERY_ATTEMPTS) break;
       if (this.closed) return;
+      // A node behind a closed reconnect gate would only answer after its backoff: during a
+      // failover the others know the new master first.
+      if (!initial && this.pools.get(formatAddress(address))?.reachable === false) continue;
       asked++;
       try {
         const layouts = await this.query(address);
@@ -220,6 +246,7 @@ export class Topology {
   private install(layouts: readonly ShardLayout[]): void {
     const map = SlotMap.from(layouts, (hp) => this.announced(hp[0], hp[1]));
     this.map = map;
+    this.events.emit('cluster-refresh', { masters: map.shards.map((shard) => shard.master.key) });
     const inUse = new Set<ServerPool>(this.pinned);
     for (const shard of map.shards) {
       inUse.add(shard.master);
@@ -235,6 +262,7 @@ export class Topology {
       timer.unref();
       this.retiring.set(pool, timer);
     }
+    this.onChange?.();
   }
 
   /** Every master and replica, as `endpoints()` lists them. */

@@ -85,6 +85,11 @@ export class ServerPool {
     return this.closed;
   }
 
+  /** False while the reconnect gate is closed: the last connect round failed to reach the server. */
+  get reachable(): boolean {
+    return this.failedRounds === 0;
+  }
+
   /** Sends on the shared connection of `database`, connecting first if needed. */
   send(pending: Pending, database: number): void {
     const slot = this.shared.get(database);
