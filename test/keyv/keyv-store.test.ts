@@ -14,7 +14,7 @@ let server: RedisServer;
 let cluster: RedisClusterSetup;
 
 beforeAll(async () => {
-  [server, cluster] = await Promise.all([startRedisServer(), startRedisCluster({ masters: 3, replicasPerMaster: 0 })]);
+  await Promise.all([startRedisServer().then((s) => (server = s)), startRedisCluster({ masters: 3, replicasPerMaster: 0 }).then((c) => (cluster = c))]);
 }, 90_000);
 
 afterAll(async () => {
