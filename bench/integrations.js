@@ -11,7 +11,9 @@
 // where `open({ server, dist })` resolves to `{ op(i) → Promise, close() → Promise }`. A new
 // file there (e.g. microservices.js) is picked up as it is. Rounds are interleaved (ours,
 // theirs, theirs, ours, ...) so that drift in machine load hits both sides alike; the table
-// gives the median ops/s, the spread between rounds and ours / theirs.
+// gives the median ops/s, the spread between rounds and ours / theirs, and the CPU time this
+// process spent per operation (user + system, from process.cpuUsage: on a busy machine it
+// moves far less than ops/s, which waits on whatever else runs; redis-server's time is not in it).
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatMachine, machineInfo } from './lib/machine.js';
@@ -45,13 +47,14 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
-/** Operations per second of `op` run by `concurrency` loops for `seconds`. */
+/** Operations per second of `op` run by `concurrency` loops for `seconds`, and CPU µs per operation. */
 async function measure(op, concurrency, seconds) {
   let done = 0;
   let next = 0;
   let stop = false;
   const timer = setTimeout(() => (stop = true), seconds * 1000);
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const loop = async () => {
     while (!stop) {
       await op(next++);
@@ -63,7 +66,8 @@ async function measure(op, concurrency, seconds) {
   } finally {
     clearTimeout(timer);
   }
-  return done / (Number(process.hrtime.bigint() - start) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return { rate: done / (Number(process.hrtime.bigint() - start) / 1e9), cpu: (used.user + used.system) / done };
 }
 
 const { startRedisServer } = await import(`${dist}/testing/index.js`);
@@ -84,9 +88,16 @@ try {
         const order = r % 2 === 0 ? [0, 1] : [1, 0];
         for (const s of order) samples[s].push(await measure(opened[s].op, w.concurrency, opts.seconds));
       }
-      const [ours, theirs] = samples.map(median);
-      log(`${w.name}: ours ${fmtRate(ours)} ops/s, theirs ${fmtRate(theirs)} ops/s`);
-      rows.push([w.title, w.ours.label, fmtRate(ours), `±${(spread(samples[0]) * 50).toFixed(0)}%`, w.theirs.label, fmtRate(theirs), `±${(spread(samples[1]) * 50).toFixed(0)}%`, fmtRatio(ours / theirs)]);
+      const rates = samples.map((side) => side.map((x) => x.rate));
+      const [ours, theirs] = rates.map(median);
+      const [oursCpu, theirsCpu] = samples.map((side) => median(side.map((x) => x.cpu)));
+      log(`${w.name}: ours ${fmtRate(ours)} ops/s ${oursCpu.toFixed(1)} µs CPU/op, theirs ${fmtRate(theirs)} ops/s ${theirsCpu.toFixed(1)} µs CPU/op`);
+      rows.push([
+        w.title,
+        w.ours.label, fmtRate(ours), `±${(spread(rates[0]) * 50).toFixed(0)}%`, oursCpu.toFixed(1),
+        w.theirs.label, fmtRate(theirs), `±${(spread(rates[1]) * 50).toFixed(0)}%`, theirsCpu.toFixed(1),
+        fmtRatio(ours / theirs), fmtRatio(theirsCpu / oursCpu),
+      ]);
     } finally {
       for (const o of opened) await o.close();
     }
@@ -95,7 +106,11 @@ try {
   await server.stop();
 }
 process.stdout.write(
-  `${formatMachine(machine)}\n${opts.rounds} rounds × ${opts.seconds}s, median ops/s (± half the spread between rounds)\n\n` +
-    markdownTable(['workload', 'ours', 'ops/s', '±', 'theirs', 'ops/s', '±', 'ours / theirs'], rows, ['l', 'l', 'r', 'r', 'l', 'r', 'r', 'r']) +
+  `${formatMachine(machine)}\n${opts.rounds} rounds × ${opts.seconds}s, medians: ops/s (± half the spread between rounds), client CPU µs per op; ratios > 1 favour ours\n\n` +
+    markdownTable(
+      ['workload', 'ours', 'ops/s', '±', 'µs CPU/op', 'theirs', 'ops/s', '±', 'µs CPU/op', 'ops/s ratio', 'CPU/op ratio'],
+      rows,
+      ['l', 'l', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r'],
+    ) +
     '\n',
 );

@@ -61,9 +61,7 @@ export class JustRedisThrottlerStorage {
     checkCount('ttl', ttl, MAX_MS);
     checkCount('limit', limit, Number.MAX_SAFE_INTEGER);
     checkCount('blockDuration', blockDuration, MAX_MS);
-    // One hash tag for both keys: the record and the name's hits sit on the same node.
-    const record = `${this.#prefix}{${key}}`;
-    const reply: [number, number, number, number] = await this.#redis.call('EVAL', INCREMENT_SCRIPT, 2, record, `${record}:${throttlerName}`, ttl, limit, blockDuration);
+    const reply: [number, number, number, number] = await this.#redis.call('EVAL', INCREMENT_SCRIPT, 1, this.#prefix + key, ttl, limit, blockDuration, throttlerName);
     return { totalHits: reply[0], timeToExpire: reply[1], isBlocked: reply[2] === 1, timeToBlockExpire: reply[3] };
   }
 }

@@ -137,14 +137,24 @@ describe.each(setups)('JustRedisThrottlerStorage on %s', (_name, url) => {
     // The first request after the block opens a fresh count.
     expect(unblocked.totalHits).toBe(1);
     expect(await hit()).toMatchObject({ totalHits: 2, isBlocked: false });
-    await eventually(async () => (await redis.call('exists', 'throttler:{blocking}', 'throttler:{blocking}:default')) === 0, 5000, 100);
+    await eventually(async () => (await redis.call('exists', 'throttler:blocking')) === 0, 5000, 100);
+  });
+
+  it('expires each hit on its own, also when a shorter ttl follows a longer one', async () => {
+    expect((await storage.increment('sliding', 60_000, 2, 60_000, 'default')).totalHits).toBe(1);
+    expect((await storage.increment('sliding', 300, 2, 60_000, 'default')).totalHits).toBe(2);
+    // Past the limit: blocked, and hits made while blocked are not counted, so the count seen
+    // from now on is the live hits: the two 300 ms hits go, the 60 s one stays.
+    expect(await storage.increment('sliding', 300, 2, 60_000, 'default')).toMatchObject({ totalHits: 3, isBlocked: true });
+    await eventually(async () => (await storage.increment('sliding', 300, 2, 60_000, 'default')).totalHits === 1, 5000, 100);
+    expect(await storage.increment('sliding', 300, 2, 60_000, 'default')).toMatchObject({ totalHits: 1, isBlocked: true });
   });
 
   it('rejects bad numbers before sending anything', async () => {
     await expect(storage.increment('bad', -1, 1, 1, 'x')).rejects.toThrow(RangeError);
     await expect(storage.increment('bad', 1000, Number.NaN, 1, 'x')).rejects.toThrow(RangeError);
     await expect(storage.increment('bad', 1000, 1, Infinity, 'x')).rejects.toThrow(RangeError);
-    expect(await redis.call('exists', 'throttler:{bad}')).toBe(0);
+    expect(await redis.call('exists', 'throttler:bad')).toBe(0);
   });
 
   it('two app instances behind one limit of 3: the combined 4th request gets 429', async () => {
