@@ -57,13 +57,34 @@ describe('the packed package', () => {
     expect(JSON.parse(stdout)).toEqual({ code: 'ERR_MODULE_NOT_FOUND', missing: true });
   });
 
+  it('loads nestjs-justredis/keyv and /throttler without their optional peers, and both work', async () => {
+    const script = `
+      import { Redis } from 'nestjs-justredis/core';
+      import { KeyvJustRedis } from 'nestjs-justredis/keyv';
+      import { JustRedisThrottlerStorage } from 'nestjs-justredis/throttler';
+      const redis = new Redis({ address: ['127.0.0.1', ${server.port}] });
+      const store = new KeyvJustRedis(redis, { namespace: 'packed' });
+      await store.set('k', 'v', 60000);
+      const cached = await store.get('k');
+      const record = await new JustRedisThrottlerStorage(redis).increment('packed', 60000, 1, 60000, 'default');
+      await store.disconnect();
+      const alive = String(await redis.call('ping'));
+      await redis.close();
+      const peers = await Promise.all(['keyv', '@nestjs/throttler'].map((p) => import(p).then(() => 'present', () => 'absent')));
+      console.log(JSON.stringify({ cached, totalHits: record.totalHits, alive, peers }));
+    `;
+    await writeFile(join(app, 'integrations.mjs'), script);
+    const { stdout } = await run('node', ['integrations.mjs'], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ cached: 'v', totalHits: 1, alive: 'PONG', peers: ['absent', 'absent'] });
+  });
+
   it('ships typings and the testing entry point', async () => {
     const script = `
       import { startRedisServer } from 'nestjs-justredis/testing';
       import { existsSync } from 'node:fs';
       console.log(JSON.stringify({
         start: typeof startRedisServer,
-        types: ['index.d.ts', 'core/index.d.ts', 'testing/index.d.ts', 'opentelemetry/index.d.ts', 'microservices/index.d.ts', 'microservices/index.js'].every((f) => existsSync('node_modules/nestjs-justredis/dist/' + f)),
+        types: ['index.d.ts', 'core/index.d.ts', 'testing/index.d.ts', 'opentelemetry/index.d.ts', 'microservices/index.d.ts', 'microservices/index.js', 'keyv/index.d.ts', 'throttler/index.d.ts'].every((f) => existsSync('node_modules/nestjs-justredis/dist/' + f)),
       }));
     `;
     await writeFile(join(app, 'testing.mjs'), script);

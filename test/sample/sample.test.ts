@@ -1,38 +1,42 @@
-import { jest } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
 import { get, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import request from 'supertest';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+import { freePort, startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis } from '../../lib/index.js';
+import { buildForNode, startNodeApp, type NodeApp, type NodeBuild } from '../node-app.js';
 
-// The sample imports the package by name, as an application would; here that name is the
-// library's source, so the test needs no build.
-jest.unstable_mockModule('nestjs-justredis', () => import('../../lib/index.js'), { virtual: true });
+// The sample runs as `npm run sample` runs it: compiled, in its own Node process, importing
+// the package by name (here the compiled lib/). Jest cannot host it: it uses
+// @nestjs/throttler, CommonJS over the ESM-only Nest 12 (see test/node-app.ts).
 
 let server: RedisServer;
 let admin: Redis;
-let app: INestApplication;
+let build: NodeBuild;
+let app: NodeApp;
+let port: number;
+let base: string;
 
 beforeAll(async () => {
-  server = await startRedisServer();
+  await Promise.all([
+    startRedisServer().then((s) => (server = s)),
+    buildForNode(['sample/src/main.ts', 'sample/src/app.module.ts']).then((b) => (build = b)),
+  ]);
   admin = new Redis({ address: ['127.0.0.1', server.port], decoder: 'utf8' });
-  process.env.REDIS_URL = server.url;
-  const { NestFactory } = await import('@nestjs/core');
-  const { AppModule } = await import('../../sample/src/app.module.js');
-  app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
-  await app.listen(0, '127.0.0.1');
-});
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  app = await startNodeApp(join(build.dir, 'sample', 'src', 'main.js'), { REDIS_URL: server.url, PORT: String(port) }, /Listening on http/);
+}, 120_000);
 
 afterAll(async () => {
-  await app?.close();
+  const code = await app?.stop();
   await admin?.close();
-  await server?.stop();
-  delete process.env.REDIS_URL;
+  await Promise.all([server?.stop(), build?.remove()]);
+  expect(code).toBe(0);
 });
 
 describe('the sample application', () => {
   it('counts', async () => {
-    const http = request(app.getHttpServer());
+    const http = request(base);
     await http.post('/counters/visits/incr').expect(200, { name: 'visits', value: 1 });
     await http.post('/counters/visits/incr?by=5').expect(200, { name: 'visits', value: 6 });
     await http.get('/counters/visits').expect(200, { name: 'visits', value: 6 });
@@ -41,7 +45,7 @@ describe('the sample application', () => {
   });
 
   it('keeps a leaderboard in database 1 through an @InjectRedis view', async () => {
-    const http = request(app.getHttpServer());
+    const http = request(base);
     await http.post('/leaderboard/game').send({ player: 'ann', points: 10 }).expect(200, { player: 'ann', score: 10 });
     await http.post('/leaderboard/game').send({ player: 'bob', points: 25 }).expect(200);
     await http.post('/leaderboard/game').send({ player: 'ann', points: 20 }).expect(200, { player: 'ann', score: 30 });
@@ -56,7 +60,7 @@ describe('the sample application', () => {
   });
 
   it('hands published events to its @RedisSubscribe handler', async () => {
-    const http = request(app.getHttpServer());
+    const http = request(base);
     await admin.call('publish', 'events', 'from outside');
     await http.post('/counters/clicks/incr').expect(200);
     let recent: unknown[] = [];
@@ -66,7 +70,6 @@ describe('the sample application', () => {
   });
 
   it('streams the events channel as server-sent events', async () => {
-    const { port } = app.getHttpServer().address() as { port: number };
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       get({ host: '127.0.0.1', port, path: '/events', headers: { accept: 'text/event-stream' } }, resolve).on('error', reject);
     });
@@ -87,7 +90,7 @@ describe('the sample application', () => {
         let done = false;
         void received.then(() => (done = true));
         while (!done && Date.now() < deadline) {
-          await request(app.getHttpServer()).post('/events').send({ message: 'hello sse' }).expect(202);
+          await request(base).post('/events').send({ message: 'hello sse' }).expect(202);
           await Promise.race([received, new Promise((r) => setTimeout(r, 50))]);
         }
       })();
@@ -99,8 +102,31 @@ describe('the sample application', () => {
     }
   });
 
+  it('caches results in Redis through cache-manager and KeyvJustRedis', async () => {
+    const http = request(base);
+    await http.get('/squares/12').expect(200, { n: 12, square: 144, cached: false });
+    await http.get('/squares/12').expect(200, { n: 12, square: 144, cached: true });
+    expect(await admin.call('exists', 'sample::sample:square:12')).toBe(1);
+    expect(await admin.call('pttl', 'sample::sample:square:12')).toBeGreaterThan(0);
+  });
+
+  it('rate-limits /squares to 5 calls per 10 s, counted in Redis', async () => {
+    const http = request(base);
+    // A fresh count: earlier tests called /squares too.
+    const counted = async () => {
+      const keys: string[] = [];
+      for await (const key of admin.scanIterator({ match: 'throttler:*' })) keys.push(key);
+      return keys;
+    };
+    for (const key of await counted()) await admin.call('del', key);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await http.get(`/squares/${i}`)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect((await counted()).length).toBeGreaterThan(0);
+  });
+
   it('answers GET /health with 200 while Redis is up', async () => {
-    const res = await request(app.getHttpServer()).get('/health').expect(200);
+    const res = await request(base).get('/health').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', info: { redis: { status: 'up' } } });
   });
 });
