@@ -82,7 +82,11 @@ describe('JustRedisInstrumentation', () => {
   it('sanitizes values in db.query.text by default, and takes a custom serializer', async () => {
     await redis.call('hset', 'otel:h', 'name', 'alice-secret', 'age', 30);
     await redis.call('mset', 'otel:m1', 'v1-secret', 'otel:m2', 'v2-secret');
-    await redis.call('auth', PASSWORD);
+    // AUTH is refused on the shared path (it would switch the user under every caller): on a taken connection.
+    {
+      await using taken = await redis.connection();
+      await taken.call('auth', PASSWORD);
+    }
     await redis.call('config', 'set', 'masterauth', PASSWORD);
     await redis.call('config', 'set', 'masterauth', '');
     const texts = spans().map((s) => s.attributes['db.query.text']);
