@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from './options.js';
 import { formatAddress } from './options.js';
-import { CommunicationError, ConnectionPoolError, ReplyError } from './errors.js';
+import { clientClosedError, CommunicationError, ReplyError } from './errors.js';
 import type { RedisConnection } from './connection/redis-connection.js';
 import type { Router } from './router.js';
 import { connect } from './connection/connect.js';
@@ -11,6 +11,17 @@ import { createClusterRouter } from './cluster/index.js';
 import { createSentinelRouter } from './sentinel/index.js';
 import { ScriptCache } from './script-cache.js';
 import { ClientSideCache } from './cache/client-side-cache.js';
+
+/** What a client talks to (`redis.topology`). */
+export type Topology = 'standalone' | 'cluster' | 'sentinel';
+
+/** The topology `poolFactory` names; `'auto'` is only known once detection ran. */
+const CONFIGURED_TOPOLOGY: Readonly<Record<ResolvedOptions['poolFactory'], Topology | undefined>> = {
+  pool: 'standalone',
+  cluster: 'cluster',
+  sentinel: 'sentinel',
+  auto: undefined,
+};
 
 /**
  * What a client and all its `modify()` views share: options, the router (made on first
@@ -23,6 +34,10 @@ export class ClientCore {
   readonly scripts: ScriptCache;
   /** Client-side caching, when enabled. */
   readonly cache: ClientSideCache | null;
+  /** `redis.topology`: from `poolFactory`, or set by detection just before its router is handed out. */
+  topology: Topology | undefined;
+  /** `redis.seeds`: the configured addresses, formatted once (an address holds no credentials). */
+  readonly seeds: readonly string[];
   private pending: Promise<Router> | null = null;
   /** Aborted by `close()`: stops detection's connect and INFO. */
   private readonly closing = new AbortController();
@@ -31,6 +46,8 @@ export class ClientCore {
     // An 'error' event with no listener would crash the process; connection problems
     // already reach the caller as rejected calls.
     this.events.on('error', () => {});
+    this.topology = CONFIGURED_TOPOLOGY[options.poolFactory];
+    this.seeds = Object.freeze(options.addresses.map(formatAddress));
     this.scripts = new ScriptCache(options.encoder);
     this.cache = options.clientSideCache === undefined ? null : new ClientSideCache(options.clientSideCache, this.events, options.encoder);
     if (options.poolFactory === 'pool') this.router = this.standalone(options.addresses[0]);
@@ -39,13 +56,13 @@ export class ClientCore {
   /** The router, creating it on first use. A failed creation is retried by the next call. */
   getRouter(): Promise<Router> {
     if (this.router !== null) return Promise.resolve(this.router);
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed) return Promise.reject(clientClosedError());
     this.pending ??= this.createRouter().then(
       (router) => {
         this.pending = null;
         if (this.closed) {
           void router.close();
-          throw closedError();
+          throw clientClosedError();
         }
         this.router = router;
         return router;
@@ -106,10 +123,13 @@ export class ClientCore {
       }
       if (typeof info === 'string' && /cluster_enabled:1/.test(info)) {
         const seeds = [address, ...o.addresses.filter((a) => a !== address)];
-        return createClusterRouter({ ...o, addresses: seeds }, this.events);
+        const router = await createClusterRouter({ ...o, addresses: seeds }, this.events);
+        this.topology = 'cluster';
+        return router;
       }
       // An error (NOAUTH before an AUTH the caller sends itself, a renamed INFO) says
       // nothing about cluster mode: standalone is the safe reading, 'cluster' forces the other.
+      this.topology = 'standalone';
       return this.standalone(address);
     }
     if (o.addresses.length === 1) throw lastError;
@@ -120,7 +140,7 @@ export class ClientCore {
     if (this.closed) return;
     this.closed = true;
     // Detection (connect retries, INFO) stops at once; its promise then settles promptly.
-    this.closing.abort(closedError());
+    this.closing.abort(clientClosedError());
     this.cache?.close();
     const router = this.router ?? (await this.pending?.catch(() => null)) ?? null;
     this.router = null;
@@ -153,8 +173,4 @@ async function askInfo(connection: RedisConnection, timeoutMs: number, signal: A
     signal.removeEventListener('abort', onAbort);
     await connection.end();
   }
-}
-
-export function closedError(): ConnectionPoolError {
-  return new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
 }

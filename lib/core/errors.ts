@@ -62,3 +62,21 @@ export class ProtocolError extends RedisError {
     this.name = 'ProtocolError';
   }
 }
+
+/**
+ * The one "client is closed" error: a call, a wait for a connection or a refresh stopped
+ * because `close()` was called. Made fresh each time (a shared instance would carry the
+ * first caller's stack).
+ */
+export function clientClosedError(): ConnectionPoolError {
+  return new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
+}
+
+/**
+ * A socket this client ended itself (`what`: "Connection to host:port", …); same code as
+ * `clientClosedError()`, but a `CommunicationError` since it is what the connection's
+ * callers see as its end.
+ */
+export function closedByClientError(what: string): CommunicationError {
+  return new CommunicationError(`${what} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' });
+}

@@ -2,6 +2,7 @@
  * `nestjs-justredis/core`: the client alone. Loads no `@nestjs/*` and no `rxjs`.
  */
 export { Redis, type RedisConstructor, type ConnectionOptions, type RedisEvent } from './redis.js';
+export type { Topology } from './client-core.js';
 export { Connection } from './client/connection.js';
 export { PushConnection, type NextMessageOptions } from './client/push-connection.js';
 export {
@@ -13,6 +14,10 @@ export {
   ProtocolError,
 } from './errors.js';
 export type { Address, CallOptions, CallSettings, RedisOptions, PoolFactory, SocketFactory, RespVersion } from './options.js';
+// Validators the integration layers (Nest, microservices) share with the client, so an
+// option is checked by one rule and worded by one message.
+export { assertDuration } from './options.js';
+export { validateRedisOptions } from './validate-options.js';
 export { RedisValue, type CommandArg, type ReplyDecoder, type RespTypeName } from './resp/types.js';
 export type { EndpointInfo } from './router.js';
 export { parseRedisUrl } from './url.js';

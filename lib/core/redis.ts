@@ -3,10 +3,10 @@ import type { CommandArg, DecodeSettings } from './resp/types.js';
 import type { Address, CallOptions, CallSettings, RedisOptions } from './options.js';
 import { resolveOptions, validateCallSettings, validateAddress } from './options.js';
 import { parseRedisUrl } from './url.js';
-import { PipelinedExceptions } from './errors.js';
+import { clientClosedError, PipelinedExceptions } from './errors.js';
 import { applySettings, decodeSettings, isPlainObject, SETTING_KEYS, splitCallArgs, type ViewSettings } from './call-args.js';
 import { blockingTimeoutMs, commandName, isConnectionStateCommand, isPushCommand, isSpecialCommand, isTransactionCommand } from './command-kinds.js';
-import { ClientCore, closedError } from './client-core.js';
+import { ClientCore, type Topology } from './client-core.js';
 import type { EndpointInfo, Router } from './router.js';
 import { Connection } from './client/connection.js';
 import { PushConnection } from './client/push-connection.js';
@@ -30,6 +30,9 @@ export interface ConnectionOptions extends CallSettings {
 export type RedisEvent = 'disconnect' | 'reconnect';
 
 const CONNECTION_KEYS: ReadonlySet<string> = new Set(['key', 'endpoint', 'push', 'decoder', 'attributes', 'database']);
+
+/** Set by RedisClient's static block: reads the private core for `clientCoreOf`. */
+let coreOf: (client: RedisClient) => ClientCore;
 
 /**
  * The client. `call()` and `pipeline()` multiplex over one shared connection per server
@@ -85,7 +88,7 @@ class RedisClient {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (core.closed) return Promise.reject(closedError());
+    if (core.closed) return Promise.reject(clientClosedError());
     const view = options === undefined ? this.#view : applySettings(this.#view, options);
     const endpoint = options?.endpoint;
     // The one check the untraced path pays. The closure lives in #traced, not here: a closure
@@ -166,7 +169,7 @@ class RedisClient {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.#core.closed) return Promise.reject(closedError());
+    if (this.#core.closed) return Promise.reject(clientClosedError());
     if (commandChannel.hasSubscribers) return this.#tracedPipeline(parsed.commands, parsed.settings, view, blockMs);
     return this.#pipeline(parsed.commands, parsed.settings, view, blockMs);
   }
@@ -209,7 +212,7 @@ class RedisClient {
     const endpoint = options.endpoint === undefined ? undefined : validateAddress(parseEndpoint(options.endpoint), 'endpoint');
     if (options.key !== undefined) assertCommandArgs([options.key]);
     if (options.push !== undefined && typeof options.push !== 'boolean') throw new TypeError('Option "push" must be a boolean');
-    if (this.#core.closed) throw closedError();
+    if (this.#core.closed) throw clientClosedError();
     const view = applySettings(this.#view, change);
     const router = this.#core.router ?? (await this.#core.getRouter());
     const taken = await router.take({ key: options.key, endpoint });
@@ -273,10 +276,35 @@ class RedisClient {
     await this.close();
   }
 
-  /** @internal For the library's own layers (Nest module, health): the shared core. */
-  get _core(): ClientCore {
-    return this.#core;
+  /**
+   * What this client talks to: `'standalone'`, `'cluster'` or `'sentinel'`. Known at once
+   * when `poolFactory` names it (`'pool'` is standalone); with `'auto'` it is `undefined`
+   * until the first connect has asked the server whether it is a cluster.
+   */
+  get topology(): Topology | undefined {
+    return this.#core.topology;
   }
+
+  /**
+   * The configured seed addresses (`address`/`addresses`, or sentinels), as `host:port`
+   * (`[v6]:port`) or socket paths. Never holds credentials. Cluster nodes found later are
+   * not seeds: see `endpoints()`.
+   */
+  get seeds(): readonly string[] {
+    return this.#core.seeds;
+  }
+
+  static {
+    coreOf = (client) => client.#core;
+  }
+}
+
+/**
+ * @internal Tests only (never exported from the index): the core a client and its views
+ * share. The library's own layers use the public `topology`/`seeds` instead.
+ */
+export function clientCoreOf(client: RedisClient): ClientCore {
+  return coreOf(client);
 }
 
 function dispatch(router: Router, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from '../core/index.js';
-import type { RedisOptions } from '../core/index.js';
+import { Redis, type RedisOptions } from '../core/index.js';
 
 export interface KeyvJustRedisOptions {
   /**

@@ -1,7 +1,5 @@
 import type { Deserializer, Serializer } from '@nestjs/microservices';
-import { Redis } from '../core/redis.js';
-import { resolveOptions, type RedisOptions } from '../core/options.js';
-import { parseRedisUrl } from '../core/url.js';
+import { parseRedisUrl, Redis, type RedisOptions, validateRedisOptions } from '../core/index.js';
 import { redact } from '../nest/utils/redact.util.js';
 
 /** Options shared by `JustRedisServer` and `JustRedisClientProxy`: the client options of `new Redis()` plus these. */
@@ -72,7 +70,7 @@ export function transportSettings(options: JustRedisServerOptions | undefined, w
     return { wildcards: wildcards ?? false, openClient: () => ({ redis: client, owned: false }) };
   }
   try {
-    resolveOptions(url === undefined ? clientOptions : { ...parseRedisUrl(url), ...clientOptions });
+    validateRedisOptions(url === undefined ? clientOptions : { ...parseRedisUrl(url), ...clientOptions });
   } catch (err) {
     const message = `${where}: ${redact((err as Error).message)}`;
     throw err instanceof RangeError ? new RangeError(message) : new TypeError(message);

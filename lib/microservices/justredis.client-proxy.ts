@@ -1,7 +1,7 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { Redis } from '../core/redis.js';
+import type { Redis } from '../core/index.js';
 import {
   assertEventListener,
   transportSettings,

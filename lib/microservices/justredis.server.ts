@@ -65,7 +65,7 @@ export class JustRedisServer extends Server<JustRedisEvents, JustRedisStatus> im
   }
 
   /** The `Redis` client in use (after `listen()`). */
-  unwrap<T = import('../core/redis.js').Redis>(): T {
+  unwrap<T = import('../core/index.js').Redis>(): T {
     if (this.#link === null) {
       throw new Error('Not initialized. Please call the "listen"/"startAllMicroservices" method before accessing the server.');
     }

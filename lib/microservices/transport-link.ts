@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from '../core/redis.js';
+import type { Redis } from '../core/index.js';
 import { PubSubHub, type TopicListener } from '../nest/pubsub/pubsub-hub.js';
 import type { LaneStatus } from '../nest/pubsub/push-lane.js';
 import type { Topic } from '../nest/pubsub/subscription.js';

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Redis } from '../core/redis.js';
-import { formatAddress } from '../core/options.js';
+import { parseRedisUrl, Redis } from '../core/index.js';
 import { DEFAULT_REDIS_NAME, DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_SUBSCRIBE_TIMEOUT, MAX_DURATION } from './justredis.constants.js';
 import type { JustRedisClientOptions, JustRedisModuleOptions } from './justredis.interfaces.js';
 import { redact } from './utils/redact.util.js';
@@ -27,6 +26,7 @@ export class JustRedisClients {
   readonly #logger = new Logger('JustRedisModule');
   readonly #eager = new Set<string>();
   readonly #shutdownTimeouts = new Map<string, number>();
+  readonly #subscribeTimeouts = new Map<string, number>();
   #failed = false;
 
   constructor(private readonly moduleRef: ModuleRef) {}
@@ -51,6 +51,10 @@ export class JustRedisClients {
     }
     this.#clients.set(name, client);
     this.#shutdownTimeouts.set(name, shutdownTimeout);
+    // The client's connectTimeout, read from the options it was made from (as fromUrl merges
+    // them, already validated by its constructor): the client itself keeps its options private.
+    const { connectTimeout } = url === undefined ? rest : { ...parseRedisUrl(url), ...rest };
+    this.#subscribeTimeouts.set(name, connectTimeout === undefined ? DEFAULT_SUBSCRIBE_TIMEOUT : Math.min(connectTimeout, MAX_DURATION));
     this.#watch(name, client);
     if (this.#failed) {
       await this.closeAll();
@@ -63,14 +67,14 @@ export class JustRedisClients {
       } catch (err) {
         this.#failed = true;
         await this.closeAll();
-        const where = client._core.options.addresses.map(formatAddress).join(', ');
+        const where = client.seeds.join(', ');
         throw new JustRedisConnectError(
           `JustRedisModule could not connect client "${name}" to Redis at ${where}: ${redact((err as Error).message)}. ` +
             'Start the server or fix the address, or set connectOnInit: false to start without it.',
           { cause: err },
         );
       }
-      this.#logger.log(`Redis client "${name}" connected to ${client._core.options.addresses.map(formatAddress).join(', ')}`);
+      this.#logger.log(`Redis client "${name}" connected to ${client.seeds.join(', ')}`);
     }
     return client;
   }
@@ -111,8 +115,7 @@ export class JustRedisClients {
 
   /** @internal How long start-up waits for the server to confirm this client's subscriptions: its `connectTimeout`. */
   subscribeTimeout(name: string): number {
-    const connectTimeout = (this.#clients.get(name) as Redis | undefined)?._core.options.connectTimeout;
-    return connectTimeout === undefined ? DEFAULT_SUBSCRIBE_TIMEOUT : Math.min(connectTimeout, MAX_DURATION);
+    return (this.#clients.has(name) ? this.#subscribeTimeouts.get(name) : undefined) ?? DEFAULT_SUBSCRIBE_TIMEOUT;
   }
 
   names(): string[] {

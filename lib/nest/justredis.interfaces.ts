@@ -1,6 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
-import type { RedisOptions } from '../core/options.js';
-import type { ReplyDecoder } from '../core/resp/types.js';
+import type { RedisOptions, ReplyDecoder } from '../core/index.js';
 
 /** Options of one client: every core client option, plus a URL and the start-up behaviour. */
 export interface JustRedisClientOptions extends RedisOptions<any> {

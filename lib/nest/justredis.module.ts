@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import type { Redis } from '../core/redis.js';
+import type { Redis } from '../core/index.js';
 import { DEFAULT_REDIS_NAME } from './justredis.constants.js';
 import type {
   JustRedisClientOptions,

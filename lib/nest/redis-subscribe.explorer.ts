@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, LazyModuleLoader, MetadataScanner } from '@nestjs/core';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { merge, type Subscription } from 'rxjs';
 import type { RedisMessage } from './justredis.interfaces.js';
 import { JustRedisMetadataAccessor } from './justredis-metadata.accessor.js';
@@ -9,6 +8,9 @@ import { JustRedisClients } from './justredis-clients.service.js';
 import { HandlerQueue } from './pubsub/handler-queue.js';
 import type { NormalizedSubscription } from './pubsub/subscription.js';
 import { redact } from './utils/redact.util.js';
+
+/** A provider or controller as discovery lists it (named from the public API, not Nest's internal path). */
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 /** One wired `@RedisSubscribe` method. */
 interface WiredHandler {

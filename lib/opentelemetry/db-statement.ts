@@ -1,4 +1,4 @@
-import type { CommandArg } from '../core/resp/types.js';
+import type { CommandArg } from '../core/index.js';
 
 /** Turns a command into `db.query.text`. `args` are the arguments after the name, already redacted. */
 export type DbStatementSerializer = (command: string, args: readonly CommandArg[]) => string;

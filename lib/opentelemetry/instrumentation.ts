@@ -1,7 +1,6 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { context, trace, SpanKind, SpanStatusCode, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import { COMMAND_CHANNEL, type CommandContext } from '../core/diagnostics/channels.js';
-import { RedisError, ReplyError } from '../core/errors.js';
+import { COMMAND_CHANNEL, type CommandContext, RedisError, ReplyError } from '../core/index.js';
 import { defaultDbStatementSerializer, type DbStatementSerializer } from './db-statement.js';
 
 const NAME = 'nestjs-justredis';

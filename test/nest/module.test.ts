@@ -13,6 +13,7 @@ import {
   type JustRedisOptionsFactory,
 } from '../../lib/index.js';
 import { redact } from '../../lib/nest/utils/redact.util.js';
+import { clientCoreOf } from '../../lib/core/redis.js';
 import { adminClient, CapturingLogger, clientCount, deadPort, eventually } from './nest-helpers.js';
 
 let server: RedisServer;
@@ -67,9 +68,9 @@ describe('JustRedisModule', () => {
     expect(views.db1Again).toBe(views.db1);
     expect(views.cache3ByToken).toBe(views.cache3);
     expect(views.db1).not.toBe(views.root);
-    expect(views.db1._core).toBe(views.root._core);
-    expect(views.cache3._core).toBe(views.cache._core);
-    expect(views.cache._core).not.toBe(views.root._core);
+    expect(clientCoreOf(views.db1)).toBe(clientCoreOf(views.root));
+    expect(clientCoreOf(views.cache3)).toBe(clientCoreOf(views.cache));
+    expect(clientCoreOf(views.cache)).not.toBe(clientCoreOf(views.root));
     expect(moduleRef.get(getRedisToken())).toBe(views.root);
     expect(moduleRef.get(JustRedisClients).names().sort()).toEqual(['cache', 'default']);
 

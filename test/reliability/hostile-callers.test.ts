@@ -10,6 +10,7 @@ import { Test } from '@nestjs/testing';
 import { startRedisServer, freePort, type RedisServer } from '../../lib/testing/index.js';
 import { Redis, CommunicationError, RedisError, ReplyError } from '../../lib/core/index.js';
 import { JustRedisModule } from '../../lib/nest/index.js';
+import { clientCoreOf } from '../../lib/core/redis.js';
 import { CapturingLogger } from '../nest/nest-helpers.js';
 import { fakeServer, report, type FakeServer } from './support.js';
 
@@ -269,9 +270,9 @@ describe('passwords stay secret', () => {
     const r = Redis.fromUrl(`redis://:${PASSWORD}@${server.host}:${server.port}`, { decoder: 'utf8' });
     expect(await r.call('ping')).toBe('PONG');
     expect(everything(r)).not.toContain(PASSWORD);
-    expect(everything(r._core)).not.toContain(PASSWORD);
-    expect(everything(r._core.options)).not.toContain(PASSWORD);
-    expect(String(r._core.options.password)).not.toContain(PASSWORD);
+    expect(everything(clientCoreOf(r))).not.toContain(PASSWORD);
+    expect(everything(clientCoreOf(r).options)).not.toContain(PASSWORD);
+    expect(String(clientCoreOf(r).options.password)).not.toContain(PASSWORD);
     expect(await r.call('client', 'list')).not.toContain(PASSWORD);
     await r.close();
   });

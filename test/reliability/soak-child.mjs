@@ -5,6 +5,7 @@
 //
 // usage: node --expose-gc soak-child.mjs <core/index.js> <host> <port> <calls>
 import { createHook } from 'node:async_hooks';
+import { pathToFileURL } from 'node:url';
 
 const [, , modulePath, host, port, totalText] = process.argv;
 
@@ -20,6 +21,8 @@ createHook({
   },
 }).enable();
 const { Redis } = await import(modulePath);
+// The core's listeners are counted through the test-only accessor (redis.js, beside index.js).
+const { clientCoreOf } = await import(new URL('redis.js', pathToFileURL(modulePath)).href);
 
 const problems = [];
 process.on('uncaughtException', (err) => problems.push(`uncaught: ${err?.stack ?? err}`));
@@ -127,7 +130,7 @@ sent = 0;
 await quiesce();
 gc();
 const heap0 = process.memoryUsage().heapUsed;
-const steady = { resources: resources(), listeners: processListeners(), clientListeners: r._core.events.eventNames().map((e) => [e, r._core.events.listenerCount(e)]) };
+const steady = { resources: resources(), listeners: processListeners(), clientListeners: clientCoreOf(r).events.eventNames().map((e) => [e, clientCoreOf(r).events.listenerCount(e)]) };
 const heap = [];
 const roundResources = [];
 for (let i = 0; i < ROUNDS; i++) {
@@ -137,7 +140,7 @@ for (let i = 0; i < ROUNDS; i++) {
   heap.push(process.memoryUsage().heapUsed);
   roundResources.push(resources());
 }
-const clientListenersAfter = r._core.events.eventNames().map((e) => [e, r._core.events.listenerCount(e)]);
+const clientListenersAfter = clientCoreOf(r).events.eventNames().map((e) => [e, clientCoreOf(r).events.listenerCount(e)]);
 
 // close() with thousands of calls in flight: every one settles.
 const inFlight = [];

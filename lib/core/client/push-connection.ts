@@ -2,7 +2,7 @@ import { assertCommandArgs } from '../resp/encoder.js';
 import type { CommandArg, DecodeSettings, ReplyDecoder } from '../resp/types.js';
 import { convertValue } from '../resp/convert.js';
 import { assertDuration, validateDecoder } from '../options.js';
-import { CommunicationError, RedisError } from '../errors.js';
+import { closedByClientError, CommunicationError, RedisError } from '../errors.js';
 import { Fifo } from '../connection/fifo.js';
 import type { TakenConnection } from '../router.js';
 import { isPlainObject } from '../call-args.js';
@@ -127,7 +127,7 @@ export class PushConnection implements AsyncIterable<unknown> {
 
   /** Closes the connection; its pool slot is freed (a subscribed socket is never reused). */
   async close(): Promise<void> {
-    this.#end(new CommunicationError(`Push connection to ${this.address} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }));
+    this.#end(closedByClientError(`Push connection to ${this.address}`));
     // Also after a loss: the lease frees the slot once, whichever comes first.
     this.#taken.lease.discard();
   }

@@ -1,4 +1,4 @@
-import { CommunicationError, ConnectionPoolError, RedisError } from '../errors.js';
+import { clientClosedError, CommunicationError, ConnectionPoolError, RedisError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
 import { pendingCall } from '../connection/pending.js';
 import type { DecodeSettings } from '../resp/types.js';
@@ -59,7 +59,7 @@ export class FailoverWait {
   /** Holds `command` (not sent anywhere) until the next map change or watch tick; `reason` is why. */
   hold(command: RoutedCommand, reason: Error): void {
     if (this.closed) {
-      command.giveUp(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
+      command.giveUp(clientClosedError());
       return;
     }
     const now = Date.now();
@@ -204,7 +204,7 @@ export class FailoverWait {
     this.roleTimer = null;
     const held = this.held;
     this.held = [];
-    for (const command of held) command.giveUp(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
+    for (const command of held) command.giveUp(clientClosedError());
   }
 }
 

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { RespDecoder } from '../resp/decoder.js';
 import { CommandEncoder } from '../resp/encoder.js';
 import type { DecodeSettings, DecoderHandlers } from '../resp/types.js';
-import { CommunicationError, ProtocolError, RedisError } from '../errors.js';
+import { closedByClientError, CommunicationError, ProtocolError, RedisError } from '../errors.js';
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
 import { Fifo } from './fifo.js';
@@ -335,7 +335,7 @@ export class RedisConnection implements DecoderHandlers {
       ]);
       clearTimeout(timer);
     }
-    this.destroy(new CommunicationError(`Connection to ${this.where} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }), false);
+    this.destroy(closedByClientError(`Connection to ${this.where}`), false);
     await this.socketClosed;
   }
 

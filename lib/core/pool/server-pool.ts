@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
-import { CommunicationError, ConnectionPoolError, ReplyError } from '../errors.js';
+import { clientClosedError, closedByClientError, CommunicationError, ConnectionPoolError, ReplyError } from '../errors.js';
 import { backoffMs, connect, type ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { pendingCall, type Pending } from '../connection/pending.js';
@@ -113,7 +113,7 @@ export class ServerPool {
 
   private enqueue(slot: SharedSlot, pending: Pending): void {
     if (this.closed) {
-      pending.fail(new ConnectionPoolError(`The client is closed`, 'ERR_CLIENT_CLOSED'));
+      pending.fail(clientClosedError());
       return;
     }
     slot.waiting.push(pending);
@@ -133,8 +133,8 @@ export class ServerPool {
     }
     slot.connecting = false;
     if (this.closed) {
-      connection.destroy(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'), false);
-      for (const p of slot.waiting.splice(0)) p.fail(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
+      connection.destroy(clientClosedError(), false);
+      for (const p of slot.waiting.splice(0)) p.fail(clientClosedError());
       return;
     }
     slot.connection = connection;
@@ -205,7 +205,7 @@ export class ServerPool {
       });
       this.cooldown = null;
     }
-    if (this.closed) throw new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
+    if (this.closed) throw clientClosedError();
     return this.round(config);
   }
 
@@ -241,7 +241,7 @@ export class ServerPool {
   }
 
   private acquire(): Promise<RedisConnection> {
-    if (this.closed) return Promise.reject(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
+    if (this.closed) return Promise.reject(clientClosedError());
     let connection: RedisConnection | undefined;
     while ((connection = this.idle.pop()) !== undefined) {
       if (!connection.closed) {
@@ -341,12 +341,12 @@ export class ServerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.closing.abort(new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED'));
+    this.closing.abort(clientClosedError());
     if (this.cooldown !== null) {
       clearTimeout(this.cooldown.timer);
       this.cooldown.resolve();
     }
-    const closedError = new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
+    const closedError = clientClosedError();
     let waiter: Waiter | undefined;
     while ((waiter = this.nextWaiter()) !== undefined) waiter.reject(closedError);
     const ends: Promise<void>[] = [];
@@ -358,7 +358,7 @@ export class ServerPool {
     const closing: Promise<void>[] = [];
     for (const connection of this.open) {
       // Close handlers stay: a push connection's lease must learn that it ended (and free its slot).
-      connection.destroy(new CommunicationError(`Connection to ${this.key} was closed by the client`, { code: 'ERR_CLIENT_CLOSED' }), false);
+      connection.destroy(closedByClientError(`Connection to ${this.key}`), false);
       closing.push(connection.socketClosed);
     }
     this.open.clear();

@@ -1,5 +1,5 @@
 import type { Address } from '../options.js';
-import { CommunicationError } from '../errors.js';
+import { closedByClientError, CommunicationError } from '../errors.js';
 import type { DecodeSettings } from '../resp/types.js';
 import { backoffMs, connect, type ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
@@ -63,7 +63,7 @@ export class EventWatcher {
         continue;
       }
       if (this.closed) {
-        connection.destroy(new CommunicationError('The client is closed', { code: 'ERR_CLIENT_CLOSED' }), false);
+        connection.destroy(closedByClientError(`Sentinel event connection to ${connection.where}`), false);
         return;
       }
       this.failures = 0;
@@ -136,7 +136,7 @@ export class EventWatcher {
     this.connection = null;
     if (connection !== null) {
       connection.setCloseHandler(null);
-      connection.destroy(new CommunicationError('The client is closed', { code: 'ERR_CLIENT_CLOSED' }), false);
+      connection.destroy(closedByClientError(`Sentinel event connection to ${connection.where}`), false);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Address } from '../options.js';
-import { CommunicationError, RedisError, ReplyError } from '../errors.js';
+import { closedByClientError, CommunicationError, RedisError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { connect, type ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
@@ -17,7 +17,7 @@ export async function queryOnce(address: Address, config: ConnectConfig, command
   try {
     return await sendBatch(connection, commands, UTF8);
   } finally {
-    connection.destroy(new CommunicationError(`Query connection to ${connection.where} closed`, { code: 'ERR_CLIENT_CLOSED' }), false);
+    connection.destroy(closedByClientError(`Query connection to ${connection.where}`), false);
   }
 }
 
@@ -40,6 +40,6 @@ export async function probeMaster(address: Address, config: ConnectConfig): Prom
   try {
     await assertMaster(connection);
   } finally {
-    connection.destroy(new CommunicationError(`Probe connection to ${connection.where} closed`, { code: 'ERR_CLIENT_CLOSED' }), false);
+    connection.destroy(closedByClientError(`Probe connection to ${connection.where}`), false);
   }
 }

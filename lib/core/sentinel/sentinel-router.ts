@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import { ConnectionPoolError, ReplyError } from '../errors.js';
+import { clientClosedError, ConnectionPoolError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { Batch, pendingCall } from '../connection/pending.js';
 import type { ConnectConfig } from '../connection/connect.js';
@@ -118,7 +118,7 @@ export class SentinelRouter implements Router, ResendHandler {
 
   /** Starts a switch (or joins the one under way); `hint` is tried first. */
   private rediscover(hint?: Address): Promise<ServerPool> {
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed) return Promise.reject(clientClosedError());
     if (hint !== undefined) this.hint = hint;
     if (this.switching !== null) return this.switching;
     const switching: Promise<ServerPool> = this.switchMaster().finally(() => {
@@ -136,7 +136,7 @@ export class SentinelRouter implements Router, ResendHandler {
     // A `+switch-master` that arrives while a round runs may make its answer stale: go again.
     do address = await this.discovery.findMaster(deadline, () => this.takeHint());
     while (this.hint !== null && !this.closed);
-    if (this.closed) throw closedError();
+    if (this.closed) throw clientClosedError();
     if (formatAddress(address) === this.master.key) return this.master;
     const old = this.master;
     this.master = this.pool(address, this.masterPrepare);
@@ -159,14 +159,14 @@ export class SentinelRouter implements Router, ResendHandler {
 
   /** The master to use now, or once the switch under way ends. */
   private masterReady(): Promise<ServerPool> {
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed) return Promise.reject(clientClosedError());
     return this.switching ?? Promise.resolve(this.master);
   }
 
   // --- ResendHandler ---
 
   onReadOnly(command: SentinelCommand, _error: ReplyError): void {
-    if (this.closed) return command.giveUp(closedError());
+    if (this.closed) return command.giveUp(clientClosedError());
     // From the current master: it was demoted, find the new one. From a retired one: we already did.
     if (command.target === this.master) void this.rediscover();
     this.dispatch(command);
@@ -180,7 +180,7 @@ export class SentinelRouter implements Router, ResendHandler {
   }
 
   private dispatch(command: SentinelCommand): void {
-    if (this.closed) return command.giveUp(closedError());
+    if (this.closed) return command.giveUp(clientClosedError());
     if (command.readOnly && !command.masterOnly) {
       // Replicas keep serving reads while the master is being replaced.
       const replica = this.replicas.next();
@@ -297,8 +297,4 @@ export class SentinelRouter implements Router, ResendHandler {
     this.events.off('disconnect', this.onDisconnect);
     await Promise.all([this.master.close(), this.replicas.close(), ...[...this.others.values()].map((p) => p.close()), ...this.retiring]);
   }
-}
-
-function closedError(): ConnectionPoolError {
-  return new ConnectionPoolError('The client is closed', 'ERR_CLIENT_CLOSED');
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Redis } from '../../core/redis.js';
-import type { ReplyDecoder } from '../../core/resp/types.js';
+import type { Redis, ReplyDecoder } from '../../core/index.js';
 import { isClusterClient } from '../utils/is-cluster.util.js';
 import type { RedisMessage } from '../justredis.interfaces.js';
 import { PushLane, type LaneSink, type LaneStatus } from './push-lane.js';

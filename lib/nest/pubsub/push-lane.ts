@@ -1,9 +1,7 @@
 import type { Logger } from '@nestjs/common';
-import type { Redis } from '../../core/redis.js';
-import type { PushConnection } from '../../core/client/push-connection.js';
+import { type PushConnection, type Redis, ReplyError } from '../../core/index.js';
 import { RESUBSCRIBE_BACKOFF_MAX, RESUBSCRIBE_BACKOFF_MIN } from '../justredis.constants.js';
 import { redact } from '../utils/redact.util.js';
-import { ReplyError } from '../../core/errors.js';
 import { ACKNOWLEDGEMENTS, SentCommands } from './sent-commands.js';
 import { RedisSubscriptionRefusedError } from './subscription-refused.error.js';
 import { TOPIC_COMMANDS, topicKey, type Topic } from './subscription.js';

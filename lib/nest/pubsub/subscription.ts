@@ -1,4 +1,4 @@
-import type { ReplyDecoder } from '../../core/resp/types.js';
+import type { ReplyDecoder } from '../../core/index.js';
 import { DEFAULT_REDIS_NAME } from '../justredis.constants.js';
 import type { RedisSubscribeOptions, RedisSubscriptionInput, RedisSubscriptionTarget } from '../justredis.interfaces.js';
 

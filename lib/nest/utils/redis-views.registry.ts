@@ -1,5 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
-import type { Redis } from '../../core/redis.js';
+import type { Redis } from '../../core/index.js';
 import { REDIS_TOKEN_PREFIX } from '../justredis.constants.js';
 import type { RedisViewSettings } from '../justredis.interfaces.js';
 
