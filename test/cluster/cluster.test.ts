@@ -118,6 +118,14 @@ describe('routing', () => {
     expect(listed).toEqual(new Set(cluster.nodes.map((n) => `${n.host}:${n.port}`)));
   });
 
+  it("reports topology 'cluster' once poolFactory 'auto' has connected, and the seeds it was given", async () => {
+    await using fresh = new Redis({ addresses: cluster.addresses });
+    expect(fresh.topology).toBeUndefined();
+    await fresh.call('set', 'topology', '1');
+    expect(fresh.topology).toBe('cluster');
+    expect(fresh.seeds).toEqual(cluster.addresses.map(([host, port]) => `${host}:${port}`));
+  });
+
   it('fails SELECT of a non-zero database with the server\'s own error', async () => {
     const err = await redis.modify({ database: 1 }).call('get', 'x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReplyError);

@@ -1,17 +1,12 @@
 import { inspect } from 'node:util';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+import { startRedisServer } from '../../lib/testing/index.js';
 import { Redis, ReplyError, CommunicationError } from '../../lib/core/index.js';
+import { useRedisServer } from '../fixtures.js';
 
 const PASSWORD = 'sekret-Pa55word';
 
 describe('authentication', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer({ password: PASSWORD, users: [{ username: 'alice', password: 'alice-pw-123' }] });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useRedisServer({ password: PASSWORD, users: [{ username: 'alice', password: 'alice-pw-123' }] });
 
   it('fails with NOAUTH without a password', async () => {
     await using r = new Redis({ address: [server.host, server.port] });
@@ -52,13 +47,7 @@ describe('authentication', () => {
 });
 
 describe('TLS', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer({ tls: true });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useRedisServer({ tls: true });
 
   it('connects with the CA and verifies the host name', async () => {
     await using r = new Redis({ address: ['localhost', server.port], tls: { ca: server.tls!.ca }, decoder: 'utf8' });
@@ -95,13 +84,7 @@ describe('TLS', () => {
 });
 
 describe('unix socket', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer({ unixSocket: true });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useRedisServer({ unixSocket: true });
 
   it('connects by path and by unix:// URL', async () => {
     await using r = new Redis({ address: server.socketPath!, decoder: 'utf8' });
@@ -114,13 +97,7 @@ describe('unix socket', () => {
 });
 
 describe('TCP options', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useRedisServer();
 
   it('applies tcpKeepalive and tcpNodelay, and cutoffSize 0 still works', async () => {
     await using r = new Redis({ address: [server.host, server.port], tcpKeepalive: 1000, tcpNodelay: false, cutoffSize: 0, decoder: 'utf8' });

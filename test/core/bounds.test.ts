@@ -7,11 +7,11 @@
 import net from 'node:net';
 import { jest } from '@jest/globals';
 import { once } from 'node:events';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { freePort } from '../../lib/testing/free-port.js';
 import { Redis, CommunicationError, ConnectionPoolError } from '../../lib/core/index.js';
 import { fakeServer, within, type FakeServer } from '../reliability/support.js';
 import { eventually } from '../helpers.js';
+import { useRedisServer } from '../fixtures.js';
 
 const MAX = 2 ** 31 - 1;
 const realSetTimeout = globalThis.setTimeout;
@@ -94,13 +94,7 @@ describe('per-call, modify() and connection() settings', () => {
 });
 
 describe('nextMessage({ timeout })', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useRedisServer();
 
   it('Infinity, 2^31 and negative timeouts are RangeErrors; 2^31-1 is accepted', async () => {
     await using redis = new Redis({ address: [server.host, server.port] });

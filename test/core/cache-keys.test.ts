@@ -2,19 +2,12 @@
  * Client-side cache keys are the exact bytes sent: strings through the configured encoder,
  * Buffers as they are, invalidations (raw bytes from the server) the same way.
  */
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis } from '../../lib/core/index.js';
 import { cacheKeyOf } from '../../lib/core/cache/client-side-cache.js';
 import { eventually } from '../helpers.js';
+import { useRedisServer } from '../fixtures.js';
 
-let server: RedisServer;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 
 describe('cacheKeyOf', () => {
   it('is the bytes the encoder writes, one latin1 char per byte', () => {

@@ -1,17 +1,10 @@
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis } from '../../lib/core/index.js';
 import { LruCache } from '../../lib/core/cache/lru-cache.js';
 import { jest } from '@jest/globals';
 import { eventually } from '../helpers.js';
+import { useRedisServer } from '../fixtures.js';
 
-let server: RedisServer;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 
 async function calls(name: string): Promise<number> {
   const stats = await server.cli('info', 'commandstats');

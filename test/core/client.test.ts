@@ -1,15 +1,9 @@
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis, ReplyError, PipelinedExceptions, RedisValue, ConnectionPoolError } from '../../lib/core/index.js';
+import { useRedisServer } from '../fixtures.js';
 
-let server: RedisServer;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 beforeEach(async () => {
   redis = new Redis({ address: [server.host, server.port], decoder: 'utf8' });
   await redis.call('flushall');

@@ -1,16 +1,10 @@
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { eventually } from '../helpers.js';
 import { Redis, ReplyError, ConnectionPoolError, CommunicationError, RedisError } from '../../lib/core/index.js';
+import { useRedisServer } from '../fixtures.js';
 
-let server: RedisServer;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 beforeEach(async () => {
   redis = new Redis({ address: [server.host, server.port], decoder: 'utf8' });
   await redis.call('flushall');

@@ -1,16 +1,10 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis, CommunicationError, ProtocolError } from '../../lib/core/index.js';
+import { useRedisServer } from '../fixtures.js';
 
 describe('a lost server', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useRedisServer();
 
   it('fails calls in flight, never mixes replies, and reconnects on the next call', async () => {
     const r = new Redis({ address: [server.host, server.port], decoder: 'utf8', connectRetry: 0 });

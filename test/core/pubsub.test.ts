@@ -1,14 +1,7 @@
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis, CommunicationError } from '../../lib/core/index.js';
+import { useRedisServer } from '../fixtures.js';
 
-let server: RedisServer;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 
 describe.each([2, 3] as const)('push connections over RESP%i', (respVersion) => {
   let redis: Redis;

@@ -2,18 +2,12 @@
  * RESP details a user can observe: a RESP3 push frame read with `attributes: true` says
  * 'Push' (not 'Array'), and numbers with an explicit '+' sign (valid RESP) decode.
  */
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis, RedisValue } from '../../lib/core/index.js';
 import { fakeServer, type FakeServer } from '../reliability/support.js';
+import { useRedisServer } from '../fixtures.js';
 
 describe('nextMessage({ attributes: true }) on a push connection', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useRedisServer();
 
   it.each([false, true])("RESP3: push frames are 'Push' (client attributes default %p)", async (attributes) => {
     await using redis = new Redis({ address: [server.host, server.port], respVersion: 3, attributes });

@@ -1,14 +1,7 @@
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis, ConnectionPoolError } from '../../lib/core/index.js';
+import { useRedisServer } from '../fixtures.js';
 
-let server: RedisServer;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 
 describe('redis.stats()', () => {
   it('reports shared connections, exclusive ones in use and idle, and waiters, per server', async () => {

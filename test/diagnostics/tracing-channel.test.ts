@@ -1,18 +1,12 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
 import { Redis, ReplyError, PipelinedExceptions, COMMAND_CHANNEL, CONNECT_CHANNEL, DISCONNECT_CHANNEL, type CommandContext, type ConnectionEvent } from '../../lib/core/index.js';
 import { redactedArgs, REDACTED } from '../../lib/core/diagnostics/redact.js';
+import { useRedisServer } from '../fixtures.js';
 
 const PASSWORD = 'tracing-secret-pw';
-let server: RedisServer;
 
-beforeAll(async () => {
-  server = await startRedisServer({ password: PASSWORD });
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer({ password: PASSWORD });
 
 type Phase = 'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error';
 interface Recorded {
