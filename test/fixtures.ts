@@ -20,15 +20,18 @@ export function useRedisServer(options?: RedisServerOptions): RedisServer {
   return standIn(() => started, 'useRedisServer()');
 }
 
-/** The same for a cluster (`startRedisCluster`): started in `beforeAll`, stopped in `afterAll`. */
-export function useRedisCluster(options?: RedisClusterOptions, timeoutMs?: number): RedisClusterSetup {
+/**
+ * The same for a cluster (`startRedisCluster`): started in `beforeAll` (bounded by
+ * `startTimeoutMs`: six nodes and their handshake), stopped in `afterAll`.
+ */
+export function useRedisCluster(options?: RedisClusterOptions, startTimeoutMs = 60_000): RedisClusterSetup {
   let started: RedisClusterSetup | undefined;
   beforeAll(async () => {
     started = await startRedisCluster(options);
-  }, timeoutMs);
+  }, startTimeoutMs);
   afterAll(async () => {
     await started?.stop();
-  }, timeoutMs);
+  });
   return standIn(() => started, 'useRedisCluster()');
 }
 

@@ -1,19 +1,13 @@
-import { startRedisCluster, type RedisClusterSetup, type RedisServer } from '../../lib/testing/index.js';
+import type { RedisServer } from '../../lib/testing/index.js';
 import { Redis } from '../../lib/core/index.js';
 import { eventually } from '../helpers.js';
+import { useRedisCluster } from '../fixtures.js';
 
 /**
  * Script caching, client-side caching and SCAN on a real 3-master cluster (no replicas:
  * this file is about routing per node, not failover).
  */
-let cluster: RedisClusterSetup;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
-}, 60_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useRedisCluster({ masters: 3, replicasPerMaster: 0 });
 
 async function calls(node: RedisServer, command: string): Promise<number> {
   const stats = await node.cli('info', 'commandstats');

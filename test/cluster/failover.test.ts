@@ -1,22 +1,15 @@
-import { startRedisCluster, type RedisClusterSetup } from '../../lib/testing/index.js';
 import type { RedisServer } from '../../lib/testing/index.js';
 import { CommunicationError, Redis } from '../../lib/core/index.js';
 import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
 import { eventually } from '../helpers.js';
+import { useRedisCluster } from '../fixtures.js';
 
 /**
  * Failover on a real 3-master/3-replica cluster (cluster-node-timeout 1500 ms): a killed
  * master's calls wait and go once to the promoted replica; a manual CLUSTER FAILOVER goes
  * unnoticed by writers. Slow (a failover takes seconds), so few tests.
  */
-let cluster: RedisClusterSetup;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1500 });
-}, 60_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1500 });
 
 /** A hash tag whose slot `master` serves, so every `{tag}:...` key lives there. */
 async function tagOwnedBy(master: RedisServer): Promise<string> {

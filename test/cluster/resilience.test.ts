@@ -1,14 +1,7 @@
-import { startRedisCluster, type RedisClusterSetup } from '../../lib/testing/index.js';
 import { Redis } from '../../lib/core/index.js';
+import { useRedisCluster } from '../fixtures.js';
 
-let cluster: RedisClusterSetup;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
-}, 60_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useRedisCluster({ masters: 3, replicasPerMaster: 1 });
 
 interface Stats {
   ok: number;
