@@ -1,4 +1,4 @@
-import { clientClosedError, CommunicationError, ConnectionPoolError, RedisError } from '../errors.js';
+import { clientClosedError, CommunicationError, RedisError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
 import { pendingCall } from '../connection/pending.js';
 import type { DecodeSettings } from '../resp/types.js';

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
 import type { ConnectConfig } from '../connection/connect.js';
-import { clientClosedError, CommunicationError, ConnectionPoolError, RedisError, ReplyError } from '../errors.js';
+import { clientClosedError, CommunicationError, RedisError, ReplyError } from '../errors.js';
 import { probeConfig, sentinelConfig, translate } from './configs.js';
 import { probeMaster, queryOnce } from './probe.js';
 import { parseConfigEpoch, parseMasterAddress, parseReplicas } from './replies.js';

@@ -1,5 +1,5 @@
 import type { Address } from '../options.js';
-import { closedByClientError, CommunicationError, RedisError, ReplyError } from '../errors.js';
+import { closedByClientError, RedisError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { connect, type ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';

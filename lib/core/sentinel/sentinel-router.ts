@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import { clientClosedError, ConnectionPoolError, ReplyError } from '../errors.js';
+import { clientClosedError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { Batch, pendingCall } from '../connection/pending.js';
 import type { ConnectConfig } from '../connection/connect.js';
