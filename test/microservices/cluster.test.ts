@@ -1,6 +1,6 @@
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs';
 import { startRedisCluster, type RedisClusterSetup } from '../../lib/testing/index.js';
 import { Redis } from '../../lib/core/index.js';
 import { JustRedisClientProxy, JustRedisServer } from '../../lib/microservices/index.js';
@@ -58,8 +58,11 @@ describe('on the 3-master cluster', () => {
     const killed = await onEveryMaster<number>(['client', 'kill', 'type', 'pubsub']);
     expect(killed.reduce((a, b) => a + b, 0)).toBe(2); // the service's subscriber and the client's
     expect(await inFlight).toEqual(new Error('Connection lost. Trying to reconnect...'));
+    // The in-flight failure came with 'reconnecting': the next 'connected' is the client's resubscribed reply lane.
+    const clientBack = firstValueFrom(client.status.pipe(filter((s) => s === 'connected')));
     probe.gate.open();
     await eventually(async () => (await onEveryMaster<[string, number]>(['pubsub', 'numsub', 'sum'])).some((r) => r[1] === 1), 15_000);
+    await clientBack;
 
     expect(await firstValueFrom(client.send('sum', [5, 5]).pipe(timeout(10_000)))).toBe(10);
     expect(await lastValueFrom(client.send({ cmd: 'count' }, 2).pipe(toArray()))).toEqual([1, 2]);
