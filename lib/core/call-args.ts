@@ -13,6 +13,15 @@ export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['decoder', 'attrib
 export const SETTING_KEYS: ReadonlySet<string> = new Set(['decoder', 'attributes', 'database']);
 
 /**
+ * Settings for a view, as `modify()` takes them, checked by the options table. For layers
+ * that record a view before they make it (the Nest injection tokens).
+ */
+export function validateViewSettings(settings: unknown, where: string): CallSettings {
+  if (!isPlainObject(settings)) throw new TypeError(`${where}() settings must be an object such as { database: 1 }`);
+  return validateCallSettings(settings, SETTING_KEYS, where);
+}
+
+/**
  * Splits `call(...args)` into the command and its trailing options object, validating the
  * options. The command itself is validated by `assertCommandArgs` afterwards.
  */

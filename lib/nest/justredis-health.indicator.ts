@@ -4,7 +4,7 @@ import { ModuleRef } from '@nestjs/core';
 // of this class, so `import 'nestjs-justredis'` works without it installed.
 import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from '../core/redis.js';
-import { assertDuration } from '../core/options.js';
+import { assertDuration } from '../core/index.js';
 import { DEFAULT_HEALTH_TIMEOUT, DEFAULT_REDIS_NAME } from './justredis.constants.js';
 import type { JustRedisHealthOptions } from './justredis.interfaces.js';
 import { JustRedisClients } from './justredis-clients.service.js';
