@@ -16,7 +16,7 @@ export type { Address, CallOptions, CallSettings, RedisOptions, PoolFactory, Soc
 export { RedisValue, type CommandArg, type ReplyDecoder, type RespTypeName } from './resp/types.js';
 export type { EndpointInfo } from './router.js';
 export { parseRedisUrl } from './url.js';
-export { assertDuration, validateDecoder, validateDuration } from './options.js';
+export { assertDuration, SETTING_NAMES, validateDecoder, validateDuration } from './options.js';
 export { validateViewSettings } from './call-args.js';
 export type { PoolGauges } from './pool/server-pool.js';
 export { COMMAND_CHANNEL, CONNECT_CHANNEL, DISCONNECT_CHANNEL, type CommandContext, type ConnectionEvent, type PublishedCommand } from './diagnostics/channels.js';

@@ -1,6 +1,5 @@
-import type { ReplyDecoder } from './resp/types.js';
-import { checkSetting } from './options/resolve.js';
-import type { OptionInputs, OptionOutputs } from './options/table.js';
+import { checkSetting, SETTING_NAMES } from './options/resolve.js';
+import type { OptionInputs, OptionOutputs, SettingName } from './options/table.js';
 import { validateAddress } from './options/checks.js';
 
 /*
@@ -17,15 +16,8 @@ export type RespVersion = -1 | 2 | 3;
 /** `{ 'announced:port': ['reachable', port] }`, or a function from the announced address to the reachable one. */
 export type NatMap = Record<string, readonly [string, number]> | ((host: string, port: number) => readonly [string, number] | undefined);
 
-/** Settings a `modify()` view, a `connection()` or a single call may change. */
-export interface CallSettings {
-  /** How reply strings are decoded: `null` keeps Buffers, `'utf8'` (or any Buffer encoding) gives strings. */
-  decoder?: ReplyDecoder;
-  /** Wrap every reply value in `RedisValue` with its RESP type and RESP3 attributes. */
-  attributes?: boolean;
-  /** Database number; each database gets its own shared connection. */
-  database?: number;
-}
+/** Settings a `modify()` view, a `connection()` or a single call may change (the table's `setting` rows). */
+export interface CallSettings extends Pick<OptionInputs, SettingName> {}
 
 /** Trailing options object accepted by `call()`. */
 export interface CallOptions extends CallSettings {
@@ -34,14 +26,14 @@ export interface CallOptions extends CallSettings {
 }
 
 /** Options of the `Redis` constructor, `Redis.fromUrl` query parameters and the Nest module (one per row of options/table.ts). Durations are milliseconds. */
-export interface RedisOptions<C = unknown> extends CallSettings, Omit<OptionInputs, 'customCommandClass'> {
+export interface RedisOptions<C = unknown> extends Omit<OptionInputs, 'customCommandClass'> {
   customCommandClass?: new (base: any) => C;
 }
 
 /** Options after validation and defaults; shared by every layer below the facade. */
 export type ResolvedOptions = OptionOutputs;
 
-export { KNOWN_OPTIONS, resolveOptions } from './options/resolve.js';
+export { KNOWN_OPTIONS, resolveOptions, SETTING_NAMES } from './options/resolve.js';
 export { DEFAULT_PORT, DEFAULT_SENTINEL_PORT } from './options/derive.js';
 export { assertDuration, describeType, MAX_DURATION_MS, validateAddress, validateDecoder, validateDuration } from './options/checks.js';
 
@@ -51,9 +43,9 @@ export function validateCallSettings(o: Record<string, unknown>, allowed: Readon
     if (!allowed.has(key)) throw new TypeError(`Unknown ${where} option "${key}"`);
   }
   const out: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {};
-  if (o.decoder !== undefined) out.decoder = checkSetting('decoder', o.decoder) as ReplyDecoder;
-  if (o.attributes !== undefined) out.attributes = checkSetting('attributes', o.attributes) as boolean;
-  if (o.database !== undefined) out.database = checkSetting('database', o.database) as number;
+  for (const name of SETTING_NAMES) {
+    if (o[name] !== undefined) (out as Record<string, unknown>)[name] = checkSetting(name, o[name]);
+  }
   if (o.endpoint !== undefined) {
     out.endpoint = o.endpoint === 'masters' ? 'masters' : validateAddress(o.endpoint, 'endpoint');
   }

@@ -1,5 +1,6 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
 import type { RedisOptions } from '../core/options.js';
+import type { CallSettings } from '../core/index.js';
 import type { ReplyDecoder } from '../core/resp/types.js';
 
 /** Options of one client: every core client option, plus a URL and the start-up behaviour. */
@@ -45,11 +46,7 @@ export interface JustRedisModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
 }
 
 /** What a `@InjectRedis()` view changes on the named client (the rest, pools included, is shared). */
-export interface RedisViewSettings {
-  decoder?: ReplyDecoder;
-  attributes?: boolean;
-  database?: number;
-}
+export interface RedisViewSettings extends CallSettings {}
 
 /** A pub/sub message as handlers and `RedisPubSub.observe()` receive it. */
 export interface RedisMessage<T extends string | Buffer = string> {

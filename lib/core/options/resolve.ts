@@ -1,12 +1,14 @@
 import { Secret } from '../secret.js';
 import { checkInteger, describeType, fail, MAX_COUNT, MAX_DURATION_MS, validateAddress, validateDecoder } from './checks.js';
 import type { OptionRow } from './row.js';
-import { OPTION_TABLE, type OptionInputs, type OptionName, type OptionOutputs } from './table.js';
+import { OPTION_TABLE, type OptionInputs, type OptionName, type OptionOutputs, type SettingName } from './table.js';
 
 const ROWS = Object.entries(OPTION_TABLE) as [OptionName, OptionRow<unknown, unknown>][];
 
 /** Every option name; `fromUrl` refuses query parameters outside it. */
 export const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>(Object.keys(OPTION_TABLE));
+/** The options a view, a connection or a call may change, in name order (Nest builds canonical tokens from it). */
+export const SETTING_NAMES: readonly SettingName[] = ROWS.filter(([, row]) => row.setting).map(([name]) => name as SettingName).sort();
 
 /**
  * Checks one given value against its row; returns it (copied where it is mutable) or
@@ -27,7 +29,8 @@ export function checkOption(name: string, row: OptionRow<unknown, unknown>, v: u
       if (row.unlimited && v === Infinity) return v;
       return checkInteger(name, v, row.min!, row.max!);
     case 'choice':
-      if (v === null) return undefined;
+      // null means "not given" where there is a default to take (socketFactory has none).
+      if (v === null && row.fallback !== undefined) return undefined;
       if (!row.choices!.includes(v as string | number)) {
         // Numeric choices (versions) are a range; string choices are names of a type.
         if (typeof row.choices![0] === 'number') throw new RangeError(`Option "${name}" must be ${listChoices(row.choices!)}`);
@@ -82,7 +85,7 @@ function listChoices(choices: readonly (string | number)[]): string {
  * One setting given to a view, a call or a connection, checked by its row; a number given
  * as null takes the row's default, as in the constructor.
  */
-export function checkSetting(name: 'decoder' | 'attributes' | 'database', v: unknown): unknown {
+export function checkSetting(name: SettingName, v: unknown): unknown {
   const row = OPTION_TABLE[name] as OptionRow<unknown, unknown>;
   return checkOption(name, row, v) ?? row.fallback;
 }

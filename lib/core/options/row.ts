@@ -44,6 +44,8 @@ export interface OptionRow<In, Out> {
   readonly fallback?: Out | ((resolved: ResolvedSoFar) => Out);
   /** Resolves from several given options at once (the row's own value included). */
   readonly derive?: (given: Given, resolved: ResolvedSoFar) => Out;
+  /** A setting a `modify()` view, a `connection()` or a single call may change too. */
+  readonly setting?: true;
   /** Only folded into another option (e.g. `address` into `addresses`); absent from the resolved options. */
   readonly inputOnly?: true;
   /** Type-level only: the type a user gives and the type it resolves to. */
@@ -95,6 +97,9 @@ export const cacheSettings = <In, Out>(): OptionRow<In, Out> => row('cache', { e
 /** Resolved from several options by `derive` instead of the row's own value and fallback. */
 export const derived = <In, Out>(base: OptionRow<In, unknown>, derive: (given: Given, resolved: ResolvedSoFar) => Out): OptionRow<In, Out> =>
   ({ ...base, derive }) as OptionRow<In, Out>;
+/** Also a per-view / per-call setting (see `CallSettings`). */
+export const setting = <In, Out>(base: OptionRow<In, Out>): OptionRow<In, Out> & { readonly setting: true } =>
+  ({ ...base, setting: true }) as OptionRow<In, Out> & { readonly setting: true };
 /** Checked, then folded into another option by that option's `derive`. */
 export const inputOnly = <In>(base: OptionRow<In, unknown>): OptionRow<In, never> & { readonly inputOnly: true } =>
   ({ ...base, inputOnly: true }) as OptionRow<In, never> & { readonly inputOnly: true };

@@ -41,11 +41,11 @@ export const OPTION_TABLE = {
   /** Encoding for string arguments (default 'utf8'). */
   encoder: r.encoding('utf8'),
   /** How reply strings are decoded: `null` keeps Buffers, `'utf8'` (or any Buffer encoding) gives strings. */
-  decoder: r.decoder<ReplyDecoder>(null),
+  decoder: r.setting(r.decoder<ReplyDecoder>(null)),
   /** Wrap every reply value in `RedisValue` with its RESP type and RESP3 attributes. */
-  attributes: r.flag(false),
+  attributes: r.setting(r.flag(false)),
   /** Database number; each database gets its own shared connection. */
-  database: r.integer(0, MAX_DATABASE, 0),
+  database: r.setting(r.integer(0, MAX_DATABASE, 0)),
   connectTimeout: r.duration(1),
   /** Longest wait for a reply before the connection is discarded and its calls fail (default none). */
   socketTimeout: r.duration(1),
@@ -82,6 +82,9 @@ export type OptionTable = typeof OPTION_TABLE;
 export type OptionName = keyof OptionTable;
 type InputOf<R> = R extends r.OptionRow<infer In, any> ? In : never;
 type OutputOf<R> = R extends r.OptionRow<any, infer Out> ? Out : never;
+
+/** The options a view, a connection or a call may change. */
+export type SettingName = { [K in OptionName]: OptionTable[K] extends { readonly setting: true } ? K : never }[OptionName];
 
 /** Every option as a user gives it (all optional). */
 export type OptionInputs = { -readonly [K in OptionName]?: InputOf<OptionTable[K]> };

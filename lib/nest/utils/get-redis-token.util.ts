@@ -1,9 +1,7 @@
-import { validateViewSettings } from '../../core/index.js';
+import { SETTING_NAMES, validateViewSettings } from '../../core/index.js';
 import { DEFAULT_REDIS_NAME, REDIS_OPTIONS_TOKEN_PREFIX, REDIS_TOKEN_PREFIX } from '../justredis.constants.js';
 import type { RedisViewSettings } from '../justredis.interfaces.js';
 import { registerView } from './redis-views.registry.js';
-
-const VIEW_KEYS = ['attributes', 'database', 'decoder'] as const;
 
 /**
  * The injection token of a named client, or of a view of it with other settings:
@@ -63,7 +61,7 @@ function checkViewSettings(settings: unknown, where: string): void {
 function canonicalSettings(settings: RedisViewSettings | undefined): string {
   if (settings === undefined) return '';
   const parts: string[] = [];
-  for (const key of VIEW_KEYS) {
+  for (const key of SETTING_NAMES) {
     const value = settings[key];
     if (value !== undefined) parts.push(`${key}=${value === null ? 'null' : String(value)}`);
   }
