@@ -1,5 +1,5 @@
 import { Secret } from '../secret.js';
-import { checkInteger, describeType, fail, MAX_COUNT, MAX_DURATION_MS, validateAddress, validateDecoder } from './checks.js';
+import { checkInteger, fail, MAX_COUNT, MAX_DURATION_MS, validateAddress, validateDecoder } from './checks.js';
 import type { OptionRow } from './row.js';
 import { OPTION_TABLE, type OptionInputs, type OptionName, type OptionOutputs, type SettingName } from './table.js';
 
@@ -14,7 +14,7 @@ export const SETTING_NAMES: readonly SettingName[] = ROWS.filter(([, row]) => ro
  * Checks one given value against its row; returns it (copied where it is mutable) or
  * undefined when absent. Throws TypeError/RangeError that never quote the value.
  */
-export function checkOption(name: string, row: OptionRow<unknown, unknown>, v: unknown): unknown {
+function checkOption(name: string, row: OptionRow<unknown, unknown>, v: unknown): unknown {
   if (v === undefined) return undefined;
   switch (row.kind) {
     case 'text':
@@ -113,4 +113,3 @@ export function resolveOptions(input: OptionInputs = {}): OptionOutputs {
   return resolved as OptionOutputs;
 }
 
-export { describeType };

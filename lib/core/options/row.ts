@@ -1,3 +1,6 @@
+import type { Address } from '../options.js';
+import type { ReplyDecoder } from '../resp/types.js';
+import type { Secret } from '../secret.js';
 import { MAX_COUNT, MAX_DURATION_MS } from './checks.js';
 
 /**
@@ -55,7 +58,7 @@ export interface OptionRow<In, Out> {
 const row = <In, Out>(kind: OptionKind, more: Partial<OptionRow<In, Out>> = {}): OptionRow<In, Out> => ({ kind, url: true, secret: false, ...more });
 
 export const text = (): OptionRow<string, string | undefined> => row('text');
-export const secretText = <S>(): OptionRow<string, S | undefined> => row('text', { secret: true });
+export const secretText = (): OptionRow<string, Secret | undefined> => row('text', { secret: true });
 export const flag = (fallback: boolean): OptionRow<boolean, boolean> => row('flag', { fallback });
 
 /** A finite integer from min to max (default a safe integer's limit). */
@@ -82,9 +85,9 @@ export function choice<const T extends string | number>(choices: readonly T[], f
 }
 
 export const encoding = (fallback: BufferEncoding): OptionRow<BufferEncoding, BufferEncoding> => row('encoding', { fallback });
-export const decoder = <D>(fallback: D): OptionRow<D, D> => row('decoder', { fallback });
-export const address = <A>(): OptionRow<A, A | undefined> => row('address', { url: false });
-export const addressList = <A>(): OptionRow<readonly A[], readonly A[] | undefined> => row('addresses', { url: false });
+export const decoder = (fallback: ReplyDecoder): OptionRow<ReplyDecoder, ReplyDecoder> => row('decoder', { fallback });
+export const address = (): OptionRow<Address, Address | undefined> => row('address', { url: false });
+export const addressList = (): OptionRow<readonly Address[], readonly Address[] | undefined> => row('addresses', { url: false });
 /** A plain object (copied when resolved); `expected` is what the TypeError says it must be. */
 export const object = <T>(expected: string): OptionRow<T, T | undefined> => row('object', { url: false, expected });
 /** An object or a function (a lookup table or its function form). */

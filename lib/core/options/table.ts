@@ -1,7 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import type { ReplyDecoder } from '../resp/types.js';
-import type { Secret } from '../secret.js';
-import type { Address, NatMap, PoolFactory, RespVersion, SocketFactory } from '../options.js';
+import type { NatMap, PoolFactory, RespVersion, SocketFactory } from '../options.js';
 import { failoverWaitFallback, seedAddresses, sentinelMasterFor, socketFactoryFor, tlsFor } from './derive.js';
 import * as r from './row.js';
 
@@ -19,13 +17,13 @@ const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
 export const OPTION_TABLE = {
   poolFactory: r.choice<PoolFactory>(['auto', 'cluster', 'pool', 'sentinel'], 'auto'),
   /** Server address: `[host, port]` (default `['localhost', 6379]`) or a unix socket path. */
-  address: r.inputOnly(r.address<Address>()),
+  address: r.inputOnly(r.address()),
   /** Seed addresses for a cluster or the sentinels; the first reachable one is used. */
-  addresses: r.derived(r.addressList<Address>(), seedAddresses),
+  addresses: r.derived(r.addressList(), seedAddresses),
   /** How to reach the server (default: unix for a path, ssl when TLS settings are given, else tcp). */
   socketFactory: r.derived(r.choice<SocketFactory>(['tcp', 'unix', 'ssl']), socketFactoryFor),
   username: r.text(),
-  password: r.secretText<Secret>(),
+  password: r.secretText(),
   clientName: r.text(),
   /** 2 (default), 3, or -1 to negotiate the highest the server supports. */
   respVersion: r.choice<RespVersion>([-1, 2, 3], 2),
@@ -41,7 +39,7 @@ export const OPTION_TABLE = {
   /** Encoding for string arguments (default 'utf8'). */
   encoder: r.encoding('utf8'),
   /** How reply strings are decoded: `null` keeps Buffers, `'utf8'` (or any Buffer encoding) gives strings. */
-  decoder: r.setting(r.decoder<ReplyDecoder>(null)),
+  decoder: r.setting(r.decoder(null)),
   /** Wrap every reply value in `RedisValue` with its RESP type and RESP3 attributes. */
   attributes: r.setting(r.flag(false)),
   /** Database number; each database gets its own shared connection. */
@@ -61,7 +59,7 @@ export const OPTION_TABLE = {
   /** Sentinel: the monitored master's name. */
   sentinelMaster: r.derived(r.text(), sentinelMasterFor),
   sentinelUsername: r.text(),
-  sentinelPassword: r.secretText<Secret>(),
+  sentinelPassword: r.secretText(),
   /** Cluster/sentinel: where read-only commands go (default 'master'). */
   readFrom: r.choice(['master', 'replica'], 'master'),
   /** Cluster: rewrites announced addresses, `{ 'announced:port': ['reachable', port] }` or a function. */
