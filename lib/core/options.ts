@@ -1,4 +1,5 @@
-import { checkSetting, SETTING_NAMES } from './options/resolve.js';
+import type { ReplyDecoder } from './resp/types.js';
+import { checkSetting } from './options/resolve.js';
 import type { OptionInputs, OptionOutputs, SettingName } from './options/table.js';
 import { validateAddress } from './options/checks.js';
 
@@ -42,10 +43,11 @@ export function validateCallSettings(o: Record<string, unknown>, allowed: Readon
   for (const key of Object.keys(o)) {
     if (!allowed.has(key)) throw new TypeError(`Unknown ${where} option "${key}"`);
   }
+  // Named stores, not a loop over the setting names: this runs on every call that carries options.
   const out: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {};
-  for (const name of SETTING_NAMES) {
-    if (o[name] !== undefined) (out as Record<string, unknown>)[name] = checkSetting(name, o[name]);
-  }
+  if (o.decoder !== undefined) out.decoder = checkSetting('decoder', o.decoder) as ReplyDecoder;
+  if (o.attributes !== undefined) out.attributes = checkSetting('attributes', o.attributes) as boolean;
+  if (o.database !== undefined) out.database = checkSetting('database', o.database) as number;
   if (o.endpoint !== undefined) {
     out.endpoint = o.endpoint === 'masters' ? 'masters' : validateAddress(o.endpoint, 'endpoint');
   }

@@ -81,12 +81,15 @@ function listChoices(choices: readonly (string | number)[]): string {
   return `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
 }
 
+/** The setting rows alone: a small object read on every call that carries options. */
+const SETTING_ROWS = Object.fromEntries(SETTING_NAMES.map((name) => [name, OPTION_TABLE[name]])) as Record<SettingName, OptionRow<unknown, unknown>>;
+
 /**
  * One setting given to a view, a call or a connection, checked by its row; a number given
  * as null takes the row's default, as in the constructor.
  */
 export function checkSetting(name: SettingName, v: unknown): unknown {
-  const row = OPTION_TABLE[name] as OptionRow<unknown, unknown>;
+  const row: OptionRow<unknown, unknown> = SETTING_ROWS[name];
   return checkOption(name, row, v) ?? row.fallback;
 }
 

@@ -55,7 +55,21 @@ export interface OptionRow<In, Out> {
   readonly types?: { readonly in: In; readonly out: Out };
 }
 
-const row = <In, Out>(kind: OptionKind, more: Partial<OptionRow<In, Out>> = {}): OptionRow<In, Out> => ({ kind, url: true, secret: false, ...more });
+/** Every row has every field, in one order: one object shape, so reading rows on a call stays fast. */
+const row = <In, Out>(kind: OptionKind, more: Partial<OptionRow<In, Out>> = {}): OptionRow<In, Out> => ({
+  kind,
+  url: more.url ?? true,
+  secret: more.secret ?? false,
+  min: more.min,
+  max: more.max,
+  unlimited: more.unlimited,
+  choices: more.choices,
+  expected: more.expected,
+  fallback: more.fallback,
+  derive: more.derive,
+  setting: more.setting,
+  inputOnly: more.inputOnly,
+});
 
 export const text = (): OptionRow<string, string | undefined> => row('text');
 export const secretText = (): OptionRow<string, Secret | undefined> => row('text', { secret: true });
@@ -99,10 +113,10 @@ export const cacheSettings = <In, Out>(): OptionRow<In, Out> => row('cache', { e
 
 /** Resolved from several options by `derive` instead of the row's own value and fallback. */
 export const derived = <In, Out>(base: OptionRow<In, unknown>, derive: (given: Given, resolved: ResolvedSoFar) => Out): OptionRow<In, Out> =>
-  ({ ...base, derive }) as OptionRow<In, Out>;
+  row(base.kind, { ...base, derive } as Partial<OptionRow<In, Out>>);
 /** Also a per-view / per-call setting (see `CallSettings`). */
 export const setting = <In, Out>(base: OptionRow<In, Out>): OptionRow<In, Out> & { readonly setting: true } =>
-  ({ ...base, setting: true }) as OptionRow<In, Out> & { readonly setting: true };
+  row(base.kind, { ...base, setting: true }) as OptionRow<In, Out> & { readonly setting: true };
 /** Checked, then folded into another option by that option's `derive`. */
 export const inputOnly = <In>(base: OptionRow<In, unknown>): OptionRow<In, never> & { readonly inputOnly: true } =>
-  ({ ...base, inputOnly: true }) as OptionRow<In, never> & { readonly inputOnly: true };
+  row(base.kind, { ...base, inputOnly: true } as Partial<OptionRow<In, never>>) as OptionRow<In, never> & { readonly inputOnly: true };
