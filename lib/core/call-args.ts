@@ -1,5 +1,5 @@
 import type { CallOptions, CallSettings } from './options.js';
-import { validateCallSettings } from './options.js';
+import { SETTING_NAMES, validateCallSettings } from './options.js';
 import type { CommandArg, DecodeSettings, ReplyDecoder } from './resp/types.js';
 
 /** A trailing argument that is a plain object carries per-call options. */
@@ -9,8 +9,17 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['decoder', 'attributes', 'database', 'endpoint']);
-export const SETTING_KEYS: ReadonlySet<string> = new Set(['decoder', 'attributes', 'database']);
+export const SETTING_KEYS: ReadonlySet<string> = new Set(SETTING_NAMES);
+export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set([...SETTING_NAMES, 'endpoint']);
+
+/**
+ * Settings for a view, as `modify()` takes them, checked by the options table. For layers
+ * that record a view before they make it (the Nest injection tokens).
+ */
+export function validateViewSettings(settings: unknown, where: string): CallSettings {
+  if (!isPlainObject(settings)) throw new TypeError(`${where}() settings must be an object such as { database: 1 }`);
+  return validateCallSettings(settings, SETTING_KEYS, where);
+}
 
 /**
  * Splits `call(...args)` into the command and its trailing options object, validating the

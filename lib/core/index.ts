@@ -16,11 +16,12 @@ export {
 export type { Address, CallOptions, CallSettings, RedisOptions, PoolFactory, SocketFactory, RespVersion } from './options.js';
 // Validators the integration layers (Nest, microservices) share with the client, so an
 // option is checked by one rule and worded by one message.
-export { assertDuration } from './options.js';
 export { validateRedisOptions } from './validate-options.js';
 export { RedisValue, type CommandArg, type ReplyDecoder, type RespTypeName } from './resp/types.js';
 export type { EndpointInfo } from './router.js';
 export { parseRedisUrl } from './url.js';
+export { assertDuration, SETTING_NAMES, validateDecoder, validateDuration } from './options.js';
+export { validateViewSettings } from './call-args.js';
 export type { PoolGauges } from './pool/server-pool.js';
 export { COMMAND_CHANNEL, CONNECT_CHANNEL, DISCONNECT_CHANNEL, type CommandContext, type ConnectionEvent, type PublishedCommand } from './diagnostics/channels.js';
 export type { ScanOptions, KeyScanOptions } from './scan.js';

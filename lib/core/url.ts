@@ -1,5 +1,7 @@
 import type { Address, RedisOptions } from './options.js';
 import { DEFAULT_PORT, DEFAULT_SENTINEL_PORT, KNOWN_OPTIONS } from './options.js';
+import type { OptionName } from './options/table.js';
+import { queryOptionValue } from './options/url-query.js';
 
 /**
  * Parses the URL forms the seed documents, plus sentinel:
@@ -7,7 +9,8 @@ import { DEFAULT_PORT, DEFAULT_SENTINEL_PORT, KNOWN_OPTIONS } from './options.js
  *   rediss:// and ssl://                (TLS)
  *   unix://[[user:]password@]/path/to.sock[?db=N&...]   and redis-socket://
  *   redis+sentinel://[[user:]password@]s1:p1,s2:p2/masterName[/db][?...]   (and rediss+sentinel://)
- * Query parameters are any constructor option, camelCase or the seed's snake_case.
+ * Query parameters are any constructor option, camelCase or the seed's snake_case, typed by
+ * the option's row of the options table (options/url-query.ts).
  * Hand-written because WHATWG URL cannot hold host lists.
  */
 export function parseRedisUrl(url: string): RedisOptions {
@@ -90,7 +93,7 @@ export function parseRedisUrl(url: string): RedisOptions {
     const value = eq === -1 ? '' : decodePart(pair.slice(eq + 1).replace(/\+/g, ' '), 'query parameter value');
     const key = rawKey === 'db' ? 'database' : snakeToCamel(rawKey);
     if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`Redis URL query parameter number ${n} is not a known option`);
-    options[key] = coerceQueryValue(key, value);
+    options[key] = queryOptionValue(key as OptionName, value);
   }
   return options as RedisOptions;
 }
@@ -135,29 +138,4 @@ function parseDatabase(text: string): number {
 
 function snakeToCamel(key: string): string {
   return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-const NUMERIC = new Set([
-  'respVersion', 'connectRetry', 'maxConnections', 'waitTimeout', 'cutoffSize', 'database', 'connectTimeout',
-  'socketTimeout', 'maxBulkLength', 'maxRedirections', 'failoverWait',
-]);
-const BOOLEAN = new Set(['attributes', 'tcpNodelay', 'clientSideCache']);
-
-function coerceQueryValue(key: string, value: string): unknown {
-  if (NUMERIC.has(key)) {
-    const n = Number(value);
-    if (value === '' || Number.isNaN(n)) throw new TypeError(`Redis URL option "${key}" must be a number`);
-    return n;
-  }
-  if (BOOLEAN.has(key) || key === 'tcpKeepalive') {
-    if (value === 'true' || value === '1' || value === 'yes' || value === '') return true;
-    if (value === 'false' || value === '0' || value === 'no') return false;
-    if (key === 'tcpKeepalive' && !Number.isNaN(Number(value))) return Number(value);
-    throw new TypeError(`Redis URL option "${key}" must be true or false`);
-  }
-  if (key === 'decoder' && (value === 'null' || value === 'none' || value === '')) return null;
-  if (key === 'address' || key === 'addresses' || key === 'tls' || key === 'customCommandClass' || key === 'natMap') {
-    throw new TypeError(`Redis URL option "${key}" cannot be given as a query parameter`);
-  }
-  return value;
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { parseRedisUrl, Redis } from '../core/index.js';
+import { parseRedisUrl, Redis, validateDuration } from '../core/index.js';
 import { DEFAULT_REDIS_NAME, DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_SUBSCRIBE_TIMEOUT, MAX_DURATION } from './justredis.constants.js';
 import type { JustRedisClientOptions, JustRedisModuleOptions } from './justredis.interfaces.js';
 import { redact } from './utils/redact.util.js';
@@ -38,7 +38,7 @@ export class JustRedisClients {
     }
     const { url, connectOnInit = true, shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT, name: _name, isGlobal: _global, ...rest } = options as JustRedisModuleOptions;
     if (typeof connectOnInit !== 'boolean') throw new TypeError(`JustRedisModule client "${name}": "connectOnInit" must be a boolean`);
-    checkDuration(name, 'shutdownTimeout', shutdownTimeout);
+    validateDuration(shutdownTimeout, `JustRedisModule client "${name}": "shutdownTimeout"`);
     if (this.#clients.has(name)) {
       throw new Error(`JustRedisModule: a client named "${name}" is already registered; give each forRoot() its own name`);
     }
@@ -144,13 +144,5 @@ export class JustRedisClients {
       if (!down.delete(address)) return;
       this.#logger.log(`Redis client "${name}" reconnected to ${address}`);
     });
-  }
-}
-
-/** A duration option of the Nest layer: finite milliseconds a timer can take, `0` allowed. */
-function checkDuration(client: string, option: string, value: unknown): void {
-  if (typeof value !== 'number') throw new TypeError(`JustRedisModule client "${client}": "${option}" must be a number of milliseconds, got ${typeof value}`);
-  if (!Number.isFinite(value) || value < 0 || value > MAX_DURATION) {
-    throw new RangeError(`JustRedisModule client "${client}": "${option}" must be between 0 and ${MAX_DURATION} ms, got ${value}`);
   }
 }

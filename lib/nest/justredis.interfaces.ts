@@ -1,5 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
-import type { RedisOptions, ReplyDecoder } from '../core/index.js';
+import type { CallSettings, RedisOptions, ReplyDecoder } from '../core/index.js';
 
 /** Options of one client: every core client option, plus a URL and the start-up behaviour. */
 export interface JustRedisClientOptions extends RedisOptions<any> {
@@ -44,11 +44,7 @@ export interface JustRedisModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
 }
 
 /** What a `@InjectRedis()` view changes on the named client (the rest, pools included, is shared). */
-export interface RedisViewSettings {
-  decoder?: ReplyDecoder;
-  attributes?: boolean;
-  database?: number;
-}
+export interface RedisViewSettings extends CallSettings {}
 
 /** A pub/sub message as handlers and `RedisPubSub.observe()` receive it. */
 export interface RedisMessage<T extends string | Buffer = string> {

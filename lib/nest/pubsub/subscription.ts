@@ -1,4 +1,4 @@
-import type { ReplyDecoder } from '../../core/index.js';
+import { validateDecoder, type ReplyDecoder } from '../../core/index.js';
 import { DEFAULT_REDIS_NAME } from '../justredis.constants.js';
 import type { RedisSubscribeOptions, RedisSubscriptionInput, RedisSubscriptionTarget } from '../justredis.interfaces.js';
 
@@ -58,8 +58,10 @@ export function normalizeSubscription(input: RedisSubscriptionInput, options: Re
   const client = options?.client ?? target.client ?? DEFAULT_REDIS_NAME;
   if (typeof client !== 'string' || client.length === 0) throw new TypeError(`${where}() "client" must be a non-empty string`);
   const decoder = options?.decoder !== undefined ? options.decoder : target.decoder !== undefined ? target.decoder : 'utf8';
-  if (decoder !== null && (typeof decoder !== 'string' || !Buffer.isEncoding(decoder))) {
-    throw new TypeError(`${where}() "decoder" must be null or a Buffer encoding name`);
+  try {
+    validateDecoder(decoder);
+  } catch (err) {
+    throw new TypeError(`${where}(): ${(err as Error).message}`, { cause: err });
   }
   return { client, decoder, topics };
 }

@@ -1,8 +1,7 @@
+import { SETTING_NAMES, validateViewSettings } from '../../core/index.js';
 import { DEFAULT_REDIS_NAME, REDIS_OPTIONS_TOKEN_PREFIX, REDIS_TOKEN_PREFIX } from '../justredis.constants.js';
 import type { RedisViewSettings } from '../justredis.interfaces.js';
 import { registerView } from './redis-views.registry.js';
-
-const VIEW_KEYS = ['attributes', 'database', 'decoder'] as const;
 
 /**
  * The injection token of a named client, or of a view of it with other settings:
@@ -44,28 +43,17 @@ export function splitNameAndSettings(
     name = nameOrSettings;
   }
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${where}() client name must be a non-empty string`);
-  if (settings !== undefined) validateViewSettings(settings, where);
+  if (settings !== undefined) checkViewSettings(settings, where);
   return [name, settings as RedisViewSettings | undefined];
 }
 
-function validateViewSettings(settings: unknown, where: string): void {
-  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
-    throw new TypeError(`${where}() settings must be an object such as { database: 1 }`);
-  }
-  const s = settings as Record<string, unknown>;
-  for (const key of Object.keys(s)) {
-    if (!(VIEW_KEYS as readonly string[]).includes(key)) {
-      throw new TypeError(`${where}() setting "${key}" is not a view setting (allowed: decoder, attributes, database)`);
-    }
-  }
-  if (s.database !== undefined && (typeof s.database !== 'number' || !Number.isInteger(s.database) || s.database < 0)) {
-    throw new TypeError(`${where}() setting "database" must be an integer >= 0`);
-  }
-  if (s.attributes !== undefined && typeof s.attributes !== 'boolean') {
-    throw new TypeError(`${where}() setting "attributes" must be a boolean`);
-  }
-  if (s.decoder !== undefined && s.decoder !== null && (typeof s.decoder !== 'string' || !Buffer.isEncoding(s.decoder))) {
-    throw new TypeError(`${where}() setting "decoder" must be null or a Buffer encoding name`);
+/** Core checks the settings; a decorator's bad argument is a TypeError, whatever the check found. */
+function checkViewSettings(settings: unknown, where: string): void {
+  try {
+    validateViewSettings(settings, where);
+  } catch (err) {
+    if (err instanceof RangeError) throw new TypeError(`${where}() setting: ${err.message}`, { cause: err });
+    throw err;
   }
 }
 
@@ -73,7 +61,7 @@ function validateViewSettings(settings: unknown, where: string): void {
 function canonicalSettings(settings: RedisViewSettings | undefined): string {
   if (settings === undefined) return '';
   const parts: string[] = [];
-  for (const key of VIEW_KEYS) {
+  for (const key of SETTING_NAMES) {
     const value = settings[key];
     if (value !== undefined) parts.push(`${key}=${value === null ? 'null' : String(value)}`);
   }
