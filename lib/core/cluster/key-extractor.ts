@@ -74,11 +74,15 @@ export class KeyExtractor {
   /**
    * The slot of a command with a loaded spec: `ANY_SLOT` when it has no keys; a promise
    * when only the server can place its keys (`COMMAND GETKEYS`).
+   *
+   * PUBLISH has no key, but the messages of one channel must keep their order: published
+   * through different nodes they cross the cluster bus on different links and may overtake
+   * each other. So it goes to the master of its channel's slot, one node per channel.
    */
   slotOf(spec: CommandSpec | null, args: readonly CommandArg[]): number | Promise<number> {
     if (spec === null) return ANY_SLOT;
     const index = firstKeyIndex(spec, args);
-    if (index === NO_KEY) return ANY_SLOT;
+    if (index === NO_KEY) return args.length > 1 && commandName(args[0]) === 'publish' ? hashSlot(args[1], this.encoding) : ANY_SLOT;
     if (index === ASK_SERVER) return this.askServer(args);
     return hashSlot(args[index], this.encoding);
   }
