@@ -14,7 +14,7 @@ export {
 } from './errors.js';
 export type { Address, CallOptions, CallSettings, RedisOptions, PoolFactory, SocketFactory, RespVersion } from './options.js';
 export { RedisValue, type CommandArg, type ReplyDecoder, type RespTypeName } from './resp/types.js';
-export type { EndpointInfo } from './router.js';
+export type { EndpointInfo } from './routing/router.js';
 export { parseRedisUrl } from './url.js';
 export type { PoolGauges } from './pool/server-pool.js';
 export { COMMAND_CHANNEL, CONNECT_CHANNEL, DISCONNECT_CHANNEL, type CommandContext, type ConnectionEvent, type PublishedCommand } from './diagnostics/channels.js';

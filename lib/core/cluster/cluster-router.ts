@@ -4,7 +4,7 @@ import { CommunicationError, RedisError, ReplyError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
 import { Batch, pendingCall } from '../connection/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
-import type { EndpointInfo, Router, TakenConnection } from '../router.js';
+import type { EndpointInfo, Router, TakenConnection } from '../routing/router.js';
 import { hashSlot } from './hash-slot.js';
 import { ANY_SLOT, KeyExtractor } from './key-extractor.js';
 import { MULTI_KEY, mergeParts, splitBySlot, type SlotPart } from './multi-key.js';

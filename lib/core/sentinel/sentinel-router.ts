@@ -8,7 +8,7 @@ import type { ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
-import type { EndpointInfo, Router, TakenConnection } from '../router.js';
+import type { EndpointInfo, Router, TakenConnection } from '../routing/router.js';
 import { nodeConfig } from './configs.js';
 import type { SentinelDiscovery } from './discovery.js';
 import { EventWatcher } from './event-watcher.js';
@@ -168,14 +168,14 @@ export class SentinelRouter implements Router, ResendHandler {
   onReadOnly(command: SentinelCommand, _error: ReplyError): void {
     if (this.closed) return command.giveUp(closedError());
     // From the current master: it was demoted, find the new one. From a retired one: we already did.
-    if (command.target === this.master) void this.rediscover();
+    if (command.node === this.master) void this.rediscover();
     this.dispatch(command);
   }
 
   onUnsent(command: SentinelCommand, error: Error): void {
     if (this.closed) return command.giveUp(error);
     if (command.onReplica) this.replicas.schedule();
-    else if (command.target === this.master) void this.rediscover();
+    else if (command.node === this.master) void this.rediscover();
     this.dispatch(command);
   }
 
@@ -186,7 +186,7 @@ export class SentinelRouter implements Router, ResendHandler {
       const replica = this.replicas.next();
       if (replica !== undefined) {
         command.onReplica = true;
-        command.target = replica;
+        command.node = replica;
         replica.send(command, command.database);
         return;
       }
@@ -199,7 +199,7 @@ export class SentinelRouter implements Router, ResendHandler {
       );
       return;
     }
-    command.target = this.master;
+    command.node = this.master;
     this.master.send(command, command.database);
   }
 

@@ -1,5 +1,5 @@
 import type { Redis } from '../../core/redis.js';
-import { StandaloneRouter } from '../../core/pool/standalone-router.js';
+import { StandaloneRouter } from '../../core/routing/standalone-router.js';
 
 /** Whether the client talks to a Redis Cluster (known once it connected, or from `poolFactory`). */
 export function isClusterClient(redis: Redis): boolean {
