@@ -1,6 +1,4 @@
-import type { Batch } from '../connection/pending.js';
 import { CommunicationError, ReplyError } from '../errors.js';
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { ResendingCommand } from '../routing/resending-command.js';
 
 /** What a routed command reports back to when the cluster sends it elsewhere. */
@@ -22,32 +20,18 @@ export const NEVER_SENT: ReadonlySet<string> = new Set(['ERR_CONNECT', 'ERR_CONN
 /**
  * A command on its way through the cluster. It intercepts redirect replies and hands itself
  * back to the router to be re-sent (see `ResendingCommand`), so a redirect costs no
- * allocation beyond the redirect's own parsing.
+ * allocation beyond the redirect's own parsing. A read-only command may go to a replica,
+ * and may be re-sent after an I/O failure (it cannot run twice to any effect).
  */
 export class RoutedCommand extends ResendingCommand<RedirectHandler> {
+  /** Hash slot, or -1 (`ANY_SLOT`) for a keyless command (any master); set by the router before the first send. */
+  slot = 0;
   /** Redirections and retries so far, bounded by `maxRedirections`. */
   attempts = 0;
   /** While held for a failover: give up after this time (0: never held yet). */
   waitUntil = 0;
   /** Why it was last held (the error a timed-out wait reports). */
   heldBy: Error | null = null;
-
-  constructor(
-    args: readonly CommandArg[],
-    settings: DecodeSettings,
-    resolve: ((value: unknown) => void) | null,
-    reject: ((error: Error) => void) | null,
-    batch: Batch | null,
-    index: number,
-    handler: RedirectHandler,
-    database: number,
-    /** Hash slot, or -1 for a keyless command (any master). */
-    public slot: number,
-    /** Read-only: may go to a replica, and may be re-sent after an I/O failure. */
-    readOnly: boolean,
-  ) {
-    super(args, settings, resolve, reject, batch, index, handler, database, readOnly);
-  }
 
   override settle(value: unknown): void {
     if (value instanceof ReplyError && CLUSTER_CODES.has(value.code)) {

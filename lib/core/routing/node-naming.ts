@@ -15,23 +15,28 @@ export function translateAddress(natMap: RedisOptions['natMap'], host: string, p
 }
 
 /**
- * Nodes usually announce IP addresses, but certificates name hosts. Unless the caller set
- * `tls.servername`, connections to IP-announced nodes check the certificate (and send SNI)
- * for the first seed given by host name — the name the caller trusts for this deployment.
- * Undefined when no renaming applies (no TLS, an explicit servername, or only IP seeds).
+ * The connection settings for each node. Nodes usually announce IP addresses, but
+ * certificates name hosts: unless the caller set `tls.servername`, connections to
+ * IP-addressed nodes check the certificate (and send SNI) for the first seed given by host
+ * name — the name the caller trusts for this deployment. Nodes named by host keep their own.
  */
-export function seedServerName(config: ConnectConfig, seeds: readonly Address[]): string | undefined {
-  if (config.socketFactory !== 'ssl' || config.tls?.servername !== undefined) return undefined;
-  const named = seeds.find((a): a is readonly [string, number] => typeof a !== 'string' && isIP(a[0]) === 0);
-  return named?.[0];
+export class NodeConfigs {
+  /** The settings for IP-addressed nodes, or null when they need no renaming (no TLS, an explicit servername, only IP seeds). */
+  private readonly renamed: ConnectConfig | null;
+
+  constructor(
+    private readonly config: ConnectConfig,
+    seeds: readonly Address[],
+  ) {
+    const named = config.socketFactory === 'ssl' && config.tls?.servername === undefined ? seeds.find(isNamedHost) : undefined;
+    this.renamed = named === undefined ? null : { ...config, tls: { ...config.tls, servername: named[0] } };
+  }
+
+  for(address: Address): ConnectConfig {
+    return this.renamed !== null && typeof address !== 'string' && isIP(address[0]) !== 0 ? this.renamed : this.config;
+  }
 }
 
-/** `config` with `servername` as the TLS server name (the config for IP-announced nodes). */
-export function withServerName(config: ConnectConfig, servername: string): ConnectConfig {
-  return { ...config, tls: { ...config.tls, servername } };
-}
-
-/** True for an address given as an IP (v4 or v6), which a certificate rarely names. */
-export function isIpAddress(address: Address): boolean {
-  return typeof address !== 'string' && isIP(address[0]) !== 0;
+function isNamedHost(address: Address): address is readonly [string, number] {
+  return typeof address !== 'string' && isIP(address[0]) === 0;
 }

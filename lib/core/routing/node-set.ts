@@ -1,23 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import type { ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
 import { ServerPool } from '../pool/server-pool.js';
-import { isIpAddress, seedServerName, translateAddress, withServerName } from './node-naming.js';
+import { NodeConfigs, translateAddress } from './node-naming.js';
 
 /** Set-up run on every new connection of a pool before use (ROLE check, READONLY, CLIENT TRACKING). */
 export type Prepare = (connection: RedisConnection) => Promise<void>;
-
-export interface NodeSetSettings {
-  /** The data nodes' connection settings (credentials, database, timeouts, TLS). */
-  readonly config: ConnectConfig;
-  /** The addresses the caller gave: the first one named by host lends its name to IP-announced nodes under TLS. */
-  readonly seeds: readonly Address[];
-  readonly natMap: ResolvedOptions['natMap'];
-  readonly maxConnections: number;
-  readonly waitTimeout: number | undefined;
-}
 
 /**
  * The one owner of every `ServerPool` a router uses: it alone creates pools (with the
@@ -37,26 +26,25 @@ export class NodeSet {
   /** Retired pools still closing: `close()` waits for them. */
   private readonly closing = new Set<Promise<void>>();
   private readonly limits: { readonly maxConnections: number; readonly waitTimeout: number | undefined };
-  /** Settings for IP-addressed nodes when the certificate names a seed's host (null: the same as `config`). */
-  private readonly ipConfig: ConnectConfig | null;
+  private readonly configs: NodeConfigs;
   private closed = false;
 
   constructor(
-    private readonly settings: NodeSetSettings,
+    /** The client's options: the data nodes' connection settings, pool limits, `natMap`, and the seeds (`addresses`). */
+    private readonly options: ResolvedOptions,
     private readonly events: EventEmitter | null,
     /** The set-up of pools made without their own. */
     private readonly prepare: Prepare | null = null,
     /** Whether IP-addressed nodes take the seed's TLS server name (false: the standalone server is named by the caller). */
     renameIpNodes = true,
   ) {
-    this.limits = { maxConnections: settings.maxConnections, waitTimeout: settings.waitTimeout };
-    const servername = renameIpNodes ? seedServerName(settings.config, settings.seeds) : undefined;
-    this.ipConfig = servername === undefined ? null : withServerName(settings.config, servername);
+    this.limits = { maxConnections: options.maxConnections, waitTimeout: options.waitTimeout };
+    this.configs = new NodeConfigs(options, renameIpNodes ? options.addresses : []);
   }
 
   /** An address a server announced, after `natMap`. */
   translate(host: string, port: number): Address {
-    return translateAddress(this.settings.natMap, host, port);
+    return translateAddress(this.options.natMap, host, port);
   }
 
   /** The keyed pool for `address` (made on first use); a retiring one is kept after all. */
@@ -127,8 +115,7 @@ export class NodeSet {
   }
 
   private create(address: Address, prepare: Prepare | null): ServerPool {
-    const config = this.ipConfig !== null && isIpAddress(address) ? this.ipConfig : this.settings.config;
-    return new ServerPool(address, config, this.limits, this.events, prepare);
+    return new ServerPool(address, this.configs.for(address), this.limits, this.events, prepare);
   }
 
   private closeRetired(pool: ServerPool): void {
@@ -137,9 +124,4 @@ export class NodeSet {
     const closing = pool.close().finally(() => this.closing.delete(closing));
     this.closing.add(closing);
   }
-}
-
-/** The node-set settings of a client's options: the caller's addresses are the seeds. */
-export function nodeSettings(options: ResolvedOptions, config: ConnectConfig = options): NodeSetSettings {
-  return { config, seeds: options.addresses, natMap: options.natMap, maxConnections: options.maxConnections, waitTimeout: options.waitTimeout };
 }

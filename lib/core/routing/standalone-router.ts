@@ -4,19 +4,19 @@ import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { pendingBatch, pendingCall } from '../connection/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
-import { NodeSet, nodeSettings } from './node-set.js';
+import { NodeSet } from './node-set.js';
 import type { EndpointInfo, TakenConnection } from './router.js';
-import { RouterBase } from './router-base.js';
+import { SingleMasterRouter } from './router-base.js';
 
 /** Routes everything to one server (plus pools for servers named by `endpoint`). */
-export class StandaloneRouter extends RouterBase {
+export class StandaloneRouter extends SingleMasterRouter {
   readonly primary: ServerPool;
   private readonly nodes: NodeSet;
 
   constructor(address: Address, options: ResolvedOptions, events: EventEmitter | null) {
     super();
     // Every address here is one the caller gave: none is renamed for TLS or through natMap.
-    this.nodes = new NodeSet(nodeSettings(options), events, null, false);
+    this.nodes = new NodeSet(options, events, null, false);
     this.primary = this.nodes.pool(address);
   }
 
