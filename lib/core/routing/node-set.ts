@@ -115,7 +115,10 @@ export class NodeSet {
   }
 
   private create(address: Address, prepare: Prepare | null): ServerPool {
-    return new ServerPool(address, this.configs.for(address), this.limits, this.events, prepare);
+    const pool = new ServerPool(address, this.configs.for(address), this.limits, this.events, prepare);
+    // A late redirect or topology answer after close() gets a closed pool: nothing opens, nothing leaks.
+    if (this.closed) void pool.close();
+    return pool;
   }
 
   private closeRetired(pool: ServerPool): void {
