@@ -4,7 +4,6 @@ import { formatAddress } from '../options.js';
 import { ConnectionPoolError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { Batch } from '../connection/pending.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
 import type { EndpointInfo, TakenConnection } from '../routing/router.js';
@@ -69,7 +68,7 @@ export class SentinelRouter extends SingleMasterRouter implements ResendHandler 
     private readonly discovery: SentinelDiscovery,
     masterAddress: Address,
     /** Extra set-up of every data connection (client-side caching, ...), after the ROLE check. */
-    private readonly prepare: Prepare | null = null,
+    prepare: Prepare | null = null,
   ) {
     super();
     this.readFromReplica = options.readFrom === 'replica';
