@@ -3,10 +3,10 @@ import type { Address, ResolvedOptions } from './options.js';
 import { formatAddress } from './options.js';
 import { clientClosedError, CommunicationError, ReplyError } from './errors.js';
 import type { RedisConnection } from './connection/redis-connection.js';
-import type { Router } from './router.js';
+import type { Router } from './routing/router.js';
 import { connect } from './connection/connect.js';
 import { sendBatch } from './pool/exclusive.js';
-import { StandaloneRouter } from './pool/standalone-router.js';
+import { StandaloneRouter } from './routing/standalone-router.js';
 import { createClusterRouter } from './cluster/index.js';
 import { createSentinelRouter } from './sentinel/index.js';
 import { ScriptCache } from './script-cache.js';
@@ -76,8 +76,7 @@ export class ClientCore {
   }
 
   private standalone(address: Address): StandaloneRouter {
-    const o = this.options;
-    return new StandaloneRouter(address, o, { maxConnections: o.maxConnections, waitTimeout: o.waitTimeout }, this.events);
+    return new StandaloneRouter(address, this.options, this.events);
   }
 
   private async createRouter(): Promise<Router> {

@@ -18,7 +18,7 @@ export type { Address, CallOptions, CallSettings, RedisOptions, PoolFactory, Soc
 // option is checked by one rule and worded by one message.
 export { validateRedisOptions } from './validate-options.js';
 export { RedisValue, type CommandArg, type ReplyDecoder, type RespTypeName } from './resp/types.js';
-export type { EndpointInfo } from './router.js';
+export type { EndpointInfo } from './routing/router.js';
 export { parseRedisUrl } from './url.js';
 export { assertDuration, SETTING_NAMES, validateDecoder, validateDuration } from './options.js';
 export { validateViewSettings } from './call-args.js';

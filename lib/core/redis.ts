@@ -7,7 +7,7 @@ import { clientClosedError, PipelinedExceptions } from './errors.js';
 import { applySettings, decodeSettings, isPlainObject, SETTING_KEYS, splitCallArgs, type ViewSettings } from './call-args.js';
 import { blockingTimeoutMs, commandName, isConnectionStateCommand, isPushCommand, isSpecialCommand, isTransactionCommand } from './command-kinds.js';
 import { ClientCore, type Topology } from './client-core.js';
-import type { EndpointInfo, Router } from './router.js';
+import type { EndpointInfo, Router } from './routing/router.js';
 import { Connection } from './client/connection.js';
 import { PushConnection } from './client/push-connection.js';
 import { parsePipeline } from './client/pipeline-args.js';

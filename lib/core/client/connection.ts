@@ -5,7 +5,7 @@ import { validateCallSettings } from '../options.js';
 import { RedisError, PipelinedExceptions } from '../errors.js';
 import { applySettings, SETTING_KEYS, splitCallArgs, type ViewSettings } from '../call-args.js';
 import { blockingTimeoutMs, commandName, isClientReply, isPushCommand } from '../command-kinds.js';
-import type { TakenConnection } from '../router.js';
+import type { TakenConnection } from '../routing/router.js';
 import { parsePipeline } from './pipeline-args.js';
 import { commandChannel } from '../diagnostics/channels.js';
 import { traceCall, tracePipeline } from '../diagnostics/trace-command.js';

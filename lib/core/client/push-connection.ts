@@ -4,7 +4,7 @@ import { convertValue } from '../resp/convert.js';
 import { assertDuration, validateDecoder } from '../options.js';
 import { closedByClientError, CommunicationError, RedisError } from '../errors.js';
 import { Fifo } from '../connection/fifo.js';
-import type { TakenConnection } from '../router.js';
+import type { TakenConnection } from '../routing/router.js';
 import { isPlainObject } from '../call-args.js';
 
 export interface NextMessageOptions {

@@ -2,9 +2,10 @@ import type { Address, ResolvedOptions } from '../options.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { CommunicationError, RedisError, ReplyError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
-import { Batch, pendingCall } from '../connection/pending.js';
+import { Batch } from '../connection/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
-import type { EndpointInfo, Router, TakenConnection } from '../router.js';
+import type { EndpointInfo, TakenConnection } from '../routing/router.js';
+import { RouterBase, sendOn } from '../routing/router-base.js';
 import { hashSlot } from './hash-slot.js';
 import { ANY_SLOT, KeyExtractor } from './key-extractor.js';
 import { MULTI_KEY, mergeParts, splitBySlot, type SlotPart } from './multi-key.js';
@@ -30,7 +31,7 @@ import { FailoverWait } from './failover-wait.js';
  * commands and exclusive connections always use masters. A write whose connection broke
  * after it was sent is not re-sent (it may have run); a read is.
  */
-export class ClusterRouter implements Router, RedirectHandler {
+export class ClusterRouter extends RouterBase implements RedirectHandler {
   private readonly keys: KeyExtractor;
   private readonly encoding: BufferEncoding;
   private readonly maxRedirections: number;
@@ -42,6 +43,7 @@ export class ClusterRouter implements Router, RedirectHandler {
     private readonly topology: Topology,
     options: ResolvedOptions,
   ) {
+    super();
     this.encoding = options.encoder;
     this.maxRedirections = options.maxRedirections;
     this.readFromReplica = options.readFrom === 'replica';
@@ -67,7 +69,7 @@ export class ClusterRouter implements Router, RedirectHandler {
 
   private sendToSlot(args: readonly CommandArg[], settings: DecodeSettings, database: number, slot: number, readOnly: boolean): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.dispatch(new RoutedCommand(args, settings, resolve, reject, null, 0, this, database, slot, readOnly));
+      this.dispatch(this.routed(new RoutedCommand(args, settings, resolve, reject, null, 0, this, database, readOnly), slot));
     });
   }
 
@@ -80,6 +82,11 @@ export class ClusterRouter implements Router, RedirectHandler {
   /** Internal queries (COMMAND INFO / GETKEYS) on any master, following redirects like any call. */
   private sendAnywhere(args: readonly CommandArg[], settings: DecodeSettings): Promise<unknown> {
     return this.sendToSlot(args, settings, 0, ANY_SLOT, false);
+  }
+
+  private routed(command: RoutedCommand, slot: number): RoutedCommand {
+    command.slot = slot;
+    return command;
   }
 
   /** Sends a routed command to the node its slot maps to now. */
@@ -247,7 +254,7 @@ export class ClusterRouter implements Router, RedirectHandler {
             (err: unknown) => batch.settle(i, err),
           );
         } else {
-          this.dispatch(new RoutedCommand(commands[i], settings[i], null, null, batch, i, this, database, slots[i], readOnly[i]));
+          this.dispatch(this.routed(new RoutedCommand(commands[i], settings[i], null, null, batch, i, this, database, readOnly[i]), slots[i]));
         }
       }
     });
@@ -284,23 +291,14 @@ export class ClusterRouter implements Router, RedirectHandler {
     }
   }
 
-  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown> {
-    const pool = this.topology.endpoint(endpoint);
-    if (blockMs !== undefined) return runExclusive(pool, args, settings, database, blockMs);
-    const { pending, promise } = pendingCall(args, settings);
-    pool.send(pending, database);
-    return promise;
+  protected endpointPool(endpoint: Address): ServerPool {
+    return this.topology.endpoint(endpoint);
   }
 
   /** Every master, concurrently. Redirects are not followed: each node's own answer is the result. */
   async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<Map<string, unknown>> {
     const masters = this.topology.map.masters();
-    const replies = masters.map((pool) => {
-      if (blockMs !== undefined) return runExclusive(pool, args, settings, database, blockMs).catch((err: unknown) => err);
-      const { pending, promise } = pendingCall(args, settings);
-      pool.send(pending, database);
-      return promise.catch((err: unknown) => err);
-    });
+    const replies = masters.map((pool) => sendOn(pool, args, settings, database, blockMs).catch((err: unknown) => err));
     const values = await Promise.all(replies);
     const result = new Map<string, unknown>();
     for (let i = 0; i < masters.length; i++) result.set(masters[i].key, values[i]);

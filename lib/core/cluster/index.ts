@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { ResolvedOptions } from '../options.js';
-import type { Router } from '../router.js';
+import type { Router } from '../routing/router.js';
 import { ClusterRouter } from './cluster-router.js';
 import { Topology } from './topology.js';
 

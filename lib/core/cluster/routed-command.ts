@@ -1,7 +1,5 @@
-import { Pending, type Batch } from '../connection/pending.js';
 import { CommunicationError, ReplyError } from '../errors.js';
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import type { ServerPool } from '../pool/server-pool.js';
+import { ResendingCommand } from '../routing/resending-command.js';
 
 /** What a routed command reports back to when the cluster sends it elsewhere. */
 export interface RedirectHandler {
@@ -20,41 +18,20 @@ const FROM_REPLICA = new Set(['LOADING', 'MASTERDOWN']);
 export const NEVER_SENT: ReadonlySet<string> = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT']);
 
 /**
- * A command on its way through the cluster. It is a `Pending` (the connection settles it
- * like any other) that intercepts redirect replies and hands itself back to the router to
- * be re-sent, instead of a `.catch` chained on every call's promise. The same object is
- * re-sent, so a redirect costs no allocation beyond the redirect's own parsing.
+ * A command on its way through the cluster. It intercepts redirect replies and hands itself
+ * back to the router to be re-sent (see `ResendingCommand`), so a redirect costs no
+ * allocation beyond the redirect's own parsing. A read-only command may go to a replica,
+ * and may be re-sent after an I/O failure (it cannot run twice to any effect).
  */
-export class RoutedCommand extends Pending {
+export class RoutedCommand extends ResendingCommand<RedirectHandler> {
+  /** Hash slot, or -1 (`ANY_SLOT`) for a keyless command (any master); set by the router before the first send. */
+  slot = 0;
   /** Redirections and retries so far, bounded by `maxRedirections`. */
   attempts = 0;
-  /** Sent to a replica (so a LOADING replica can hand it back to the master). */
-  onReplica = false;
-  /** Keep off replicas from now on (a replica was loading, stale or unreachable). */
-  masterOnly = false;
-  /** Where it was last sent: an empty host in a redirect means "this node's host". */
-  node: ServerPool | null = null;
   /** While held for a failover: give up after this time (0: never held yet). */
   waitUntil = 0;
   /** Why it was last held (the error a timed-out wait reports). */
   heldBy: Error | null = null;
-
-  constructor(
-    args: readonly CommandArg[],
-    settings: DecodeSettings,
-    resolve: ((value: unknown) => void) | null,
-    reject: ((error: Error) => void) | null,
-    batch: Batch | null,
-    index: number,
-    readonly handler: RedirectHandler,
-    readonly database: number,
-    /** Hash slot, or -1 for a keyless command (any master). */
-    public slot: number,
-    /** Read-only: may go to a replica, and may be re-sent after an I/O failure. */
-    readonly readOnly: boolean,
-  ) {
-    super(args, settings, resolve, reject, batch, index, 0);
-  }
 
   override settle(value: unknown): void {
     if (value instanceof ReplyError && CLUSTER_CODES.has(value.code)) {
@@ -74,10 +51,6 @@ export class RoutedCommand extends Pending {
     super.fail(error);
   }
 
-  /** Settles for good, bypassing the interception (a final error after retries). */
-  giveUp(error: Error): void {
-    super.fail(error);
-  }
 }
 
 /** A lost connection (reset, closed by the peer): a read-only command may safely run again. */

@@ -1,13 +1,13 @@
 import type { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
 import { CommunicationError, RedisError, ReplyError } from '../errors.js';
 import type { DecodeSettings } from '../resp/types.js';
 import { pendingCall } from '../connection/pending.js';
-import type { ConnectConfig } from '../connection/connect.js';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import { ServerPool } from '../pool/server-pool.js';
+import type { ServerPool } from '../pool/server-pool.js';
+import { NodeSet } from '../routing/node-set.js';
+import { Refresher } from '../routing/refresher.js';
 import { SlotMap, parseClusterShards, parseClusterSlots, type HostPort, type ShardLayout } from './slot-map.js';
 
 const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
@@ -31,28 +31,22 @@ const RETIRE_DELAY_MS = 10_000;
  */
 export class Topology {
   map: SlotMap<ServerPool> = new SlotMap();
-  private readonly pools = new Map<string, ServerPool>();
+  /** One pool per node, keyed by the `host:port` we connect to. */
+  private readonly nodeSet: NodeSet;
   /** Pools named by the caller (`endpoint`): never retired by a refresh. */
   private readonly pinned = new Set<ServerPool>();
-  private readonly retiring = new Map<ServerPool, NodeJS.Timeout>();
   private readonly seeds: readonly Address[];
-  private refreshing: Promise<void> | null = null;
-  private refreshAgain = false;
+  private readonly refresher: Refresher;
   /** Asked first by the next load (a replica that just said it was promoted). */
   private preferred: ServerPool | null = null;
-  private lastRefreshEnd = 0;
-  private delayTimer: NodeJS.Timeout | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
   private useShards = true;
   private closed = false;
   private masterTurn = 0;
   /** Called after every new slot map (the router releases calls held for a failover). */
   onChange: (() => void) | null = null;
-  /** TLS settings for nodes announced by IP: the certificate is checked against the seed's host name. */
-  private readonly ipTlsConfig: ConnectConfig | null;
-  private readonly prepare: ((connection: RedisConnection) => Promise<void>) | null;
   private readonly onDisconnect = (info: { address?: string }) => {
-    if (info?.address !== undefined && this.pools.has(info.address)) this.scheduleRefresh();
+    if (info?.address !== undefined && this.nodeSet.find(info.address) !== undefined) this.scheduleRefresh();
   };
 
   constructor(
@@ -60,8 +54,8 @@ export class Topology {
     private readonly events: EventEmitter,
   ) {
     this.seeds = options.addresses;
-    this.prepare = options.readFrom === 'replica' ? sendReadOnly : null;
-    this.ipTlsConfig = tlsConfigForIps(options);
+    this.nodeSet = new NodeSet(options, events, options.readFrom === 'replica' ? sendReadOnly : null);
+    this.refresher = new Refresher(() => this.load(), MIN_REFRESH_GAP_MS);
   }
 
   /** Loads the first topology from the seeds (skipping seeds that are down), then keeps it fresh. */
@@ -74,12 +68,12 @@ export class Topology {
 
   /** The pool for an address the cluster announced (MOVED, ASK, CLUSTER SHARDS), after `natMap`. */
   announced(host: string, port: number): ServerPool {
-    return this.pool(this.translate(host, port));
+    return this.nodeSet.pool(this.nodeSet.translate(host, port));
   }
 
   /** The pool for an address the caller named; kept for the client's lifetime. */
   endpoint(address: Address): ServerPool {
-    const pool = this.pool(address);
+    const pool = this.nodeSet.pool(address);
     this.pinned.add(pool);
     return pool;
   }
@@ -91,67 +85,18 @@ export class Topology {
     return shards[this.masterTurn++ % shards.length].master;
   }
 
-  private translate(host: string, port: number): Address {
-    const nat = this.options.natMap;
-    if (nat === undefined) return [host, port];
-    const mapped = typeof nat === 'function' ? nat(host, port) : (nat[`${host}:${port}`] ?? nat[formatAddress([host, port])]);
-    return mapped === undefined ? [host, port] : [mapped[0], mapped[1]];
-  }
-
-  private pool(address: Address): ServerPool {
-    const key = formatAddress(address);
-    let pool = this.pools.get(key);
-    if (pool === undefined) {
-      const config = this.ipTlsConfig !== null && typeof address !== 'string' && isIP(address[0]) !== 0 ? this.ipTlsConfig : this.options;
-      const limits = { maxConnections: this.options.maxConnections, waitTimeout: this.options.waitTimeout };
-      pool = new ServerPool(address, config, limits, this.events, this.prepare);
-      this.pools.set(key, pool);
-    } else {
-      const timer = this.retiring.get(pool);
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        this.retiring.delete(pool);
-      }
-    }
-    return pool;
-  }
-
   /**
    * Asks for a refresh soon. Calls while one runs are merged into a single follow-up, and
    * refreshes start at most every `MIN_REFRESH_GAP_MS`: a reshard that answers thousands of
    * commands with MOVED costs a handful of queries, not thousands.
    */
   scheduleRefresh(): void {
-    if (this.closed) return;
-    if (this.refreshing !== null) {
-      this.refreshAgain = true;
-      return;
-    }
-    if (this.delayTimer !== null) return;
-    const wait = this.lastRefreshEnd + MIN_REFRESH_GAP_MS - Date.now();
-    if (wait > 0) {
-      this.delayTimer = setTimeout(() => {
-        this.delayTimer = null;
-        this.refresh().catch(() => {});
-      }, wait);
-      this.delayTimer.unref();
-      return;
-    }
-    this.refresh().catch(() => {});
+    this.refresher.schedule();
   }
 
   /** Reloads the slot map now (joining a refresh already running). */
   refresh(): Promise<void> {
-    if (this.refreshing !== null) return this.refreshing;
-    this.refreshing = this.load().finally(() => {
-      this.refreshing = null;
-      this.lastRefreshEnd = Date.now();
-      if (this.refreshAgain) {
-        this.refreshAgain = false;
-        this.scheduleRefresh();
-      }
-    });
-    return this.refreshing;
+    return this.refresher.refresh();
   }
 
   /**
@@ -166,7 +111,7 @@ export class Topology {
 
   /** Reloads the slot map asking `pool` first, once any refresh already running is done (it may predate what `pool` knows). */
   async refreshFrom(pool: ServerPool): Promise<void> {
-    if (this.refreshing !== null) await this.refreshing.catch(() => {});
+    await this.refresher.current?.catch(() => {});
     this.preferred = pool;
     return this.refresh();
   }
@@ -197,7 +142,7 @@ export class Topology {
       if (this.closed) return;
       // A node behind a closed reconnect gate would only answer after its backoff: during a
       // failover the others know the new master first.
-      if (!initial && this.pools.get(formatAddress(address))?.reachable === false) continue;
+      if (!initial && this.nodeSet.find(formatAddress(address))?.reachable === false) continue;
       asked++;
       try {
         const layouts = await this.query(address);
@@ -216,7 +161,7 @@ export class Topology {
   }
 
   private async query(address: Address): Promise<ShardLayout[]> {
-    const pool = this.pool(address);
+    const pool = this.nodeSet.pool(address);
     const queried: HostPort = typeof address === 'string' ? ['localhost', 0] : address;
     if (this.useShards) {
       try {
@@ -252,16 +197,7 @@ export class Topology {
       inUse.add(shard.master);
       for (const replica of shard.replicas) inUse.add(replica);
     }
-    for (const [key, pool] of this.pools) {
-      if (inUse.has(pool) || this.retiring.has(pool)) continue;
-      const timer = setTimeout(() => {
-        this.retiring.delete(pool);
-        this.pools.delete(key);
-        void pool.close();
-      }, RETIRE_DELAY_MS);
-      timer.unref();
-      this.retiring.set(pool, timer);
-    }
+    this.nodeSet.retireAllBut(inUse, RETIRE_DELAY_MS);
     this.onChange?.();
   }
 
@@ -280,11 +216,8 @@ export class Topology {
     this.closed = true;
     this.events.off('disconnect', this.onDisconnect);
     if (this.periodicTimer !== null) clearInterval(this.periodicTimer);
-    if (this.delayTimer !== null) clearTimeout(this.delayTimer);
-    for (const timer of this.retiring.values()) clearTimeout(timer);
-    this.retiring.clear();
-    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
-    this.pools.clear();
+    this.refresher.close();
+    await this.nodeSet.close();
   }
 }
 
@@ -293,18 +226,6 @@ async function sendReadOnly(connection: RedisConnection): Promise<void> {
   const { pending, promise } = pendingCall(['READONLY'], UTF8);
   connection.send(pending);
   await promise;
-}
-
-/**
- * Nodes usually announce IP addresses, but certificates name hosts. Unless the caller set
- * `tls.servername`, connections to IP-announced nodes check the certificate (and send SNI)
- * for the first seed given by host name — the name the caller trusts for this cluster.
- */
-function tlsConfigForIps(options: ResolvedOptions): ConnectConfig | null {
-  if (options.socketFactory !== 'ssl' || options.tls?.servername !== undefined) return null;
-  const named = options.addresses.find((a): a is readonly [string, number] => typeof a !== 'string' && isIP(a[0]) === 0);
-  if (named === undefined) return null;
-  return { ...options, tls: { ...options.tls, servername: named[0] } };
 }
 
 function shuffle<T>(items: T[]): T[] {

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import type { Address, ResolvedOptions } from '../options.js';
+import type { ResolvedOptions } from '../options.js';
 import type { ConnectConfig } from '../connection/connect.js';
 
 /**
@@ -26,32 +25,13 @@ export function sentinelConfig(options: ResolvedOptions): ConnectConfig {
   };
 }
 
-/**
- * Connections to the data nodes (master, replicas): the client's own settings and
- * credentials. Sentinels announce IPs; with TLS the certificate is checked against the
- * host name the caller gave for the sentinels unless `tls.servername` says otherwise.
- */
-export function nodeConfig(options: ResolvedOptions): ConnectConfig {
-  if (options.socketFactory !== 'ssl' || options.tls?.servername !== undefined) return options;
-  const named = options.addresses.find((a): a is readonly [string, number] => typeof a !== 'string' && isIP(a[0]) === 0);
-  return named === undefined ? options : { ...options, tls: { ...options.tls, servername: named[0] } };
-}
-
-/** A one-shot ROLE probe of a candidate master: like a data connection, but quick to give up. */
+/** A one-shot ROLE probe of a candidate master: like a data connection (TLS naming by `NodeConfigs`), but quick to give up. */
 export function probeConfig(options: ResolvedOptions): ConnectConfig {
   return {
-    ...nodeConfig(options),
+    ...options,
     database: 0,
     connectRetry: 0,
     connectTimeout: options.connectTimeout ?? QUERY_TIMEOUT_MS,
     socketTimeout: options.socketTimeout ?? QUERY_TIMEOUT_MS,
   };
-}
-
-/** An address a sentinel announced, after the caller's `natMap` (containers, NAT). */
-export function translate(options: ResolvedOptions, host: string, port: number): Address {
-  const nat = options.natMap;
-  if (nat === undefined) return [host, port];
-  const mapped = typeof nat === 'function' ? nat(host, port) : nat[`${host}:${port}`];
-  return mapped === undefined ? [host, port] : [mapped[0], mapped[1]];
 }

@@ -3,7 +3,8 @@ import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
 import type { ConnectConfig } from '../connection/connect.js';
 import { clientClosedError, CommunicationError, RedisError, ReplyError } from '../errors.js';
-import { probeConfig, sentinelConfig, translate } from './configs.js';
+import { probeConfig, sentinelConfig } from './configs.js';
+import { NodeConfigs, translateAddress } from '../routing/node-naming.js';
 import { probeMaster, queryOnce } from './probe.js';
 import { parseConfigEpoch, parseMasterAddress, parseReplicas } from './replies.js';
 
@@ -37,7 +38,8 @@ export class SentinelDiscovery {
   private order: Address[];
   private readonly abort = new AbortController();
   private readonly sentinelConfig: ConnectConfig;
-  private readonly probeConfig: ConnectConfig;
+  /** ROLE probes connect like the data pools will (the same TLS naming). */
+  private readonly probeConfigs: NodeConfigs;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -45,7 +47,7 @@ export class SentinelDiscovery {
   ) {
     this.order = [...options.addresses];
     this.sentinelConfig = sentinelConfig(options);
-    this.probeConfig = probeConfig(options);
+    this.probeConfigs = new NodeConfigs(probeConfig(options), options.addresses);
   }
 
   /** The sentinels, the one that answered most recently first. */
@@ -115,7 +117,7 @@ export class SentinelDiscovery {
       try {
         const [reply] = await queryOnce(sentinel, this.sentinelConfig, [['SENTINEL', 'REPLICAS', this.masterName]]);
         if (reply instanceof Error) throw reply;
-        return parseReplicas(reply).map(([host, port]) => translate(this.options, host, port));
+        return parseReplicas(reply).map(([host, port]) => translateAddress(this.options.natMap, host, port));
       } catch (err) {
         lastError = err;
       }
@@ -148,12 +150,12 @@ export class SentinelDiscovery {
     const parsed = parseMasterAddress(addr);
     // SENTINEL MASTER may be denied by an ACL that allows GET-MASTER-ADDR-BY-NAME: epoch 0 then.
     const epoch = master instanceof Error ? 0 : parseConfigEpoch(master);
-    return { sentinel, address: parsed === null ? null : translate(this.options, parsed[0], parsed[1]), epoch };
+    return { sentinel, address: parsed === null ? null : translateAddress(this.options.natMap, parsed[0], parsed[1]), epoch };
   }
 
   /** ROLE on the candidate (see `probeMaster`). */
   private verify(address: Address): Promise<void> {
-    return probeMaster(address, this.probeConfig);
+    return probeMaster(address, this.probeConfigs.for(address));
   }
 
   private prefer(sentinel: Address): void {

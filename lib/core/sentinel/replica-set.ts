@@ -1,6 +1,8 @@
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
 import type { ServerPool } from '../pool/server-pool.js';
+import type { NodeSet } from '../routing/node-set.js';
+import { Refresher } from '../routing/refresher.js';
 
 /** Refreshes start at most this often; requests in between are merged into one. */
 const MIN_REFRESH_GAP_MS = 200;
@@ -8,24 +10,24 @@ const MIN_REFRESH_GAP_MS = 200;
 /**
  * The replicas read-only commands may go to (`readFrom: 'replica'`), and that `endpoints()`
  * lists: one pool per healthy replica, in turn. Refreshed from the sentinels after a switch,
- * on their replica events and periodically; pools of replicas that left are closed (their
+ * on their replica events and periodically; pools of replicas that left are retired (their
  * replies in flight still arrive).
  */
 export class ReplicaSet {
   private pools: ServerPool[] = [];
   private turn = 0;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private delay: NodeJS.Timeout | null = null;
-  private lastEnd = 0;
+  private readonly refresher: Refresher;
   private closed = false;
 
   constructor(
     private readonly fetch: () => Promise<Address[]>,
-    private readonly makePool: (address: Address) => ServerPool,
+    /** Makes and retires the replicas' pools (and closes them with the router). */
+    private readonly nodes: NodeSet,
     /** The master's key: a sentinel may still list a just-promoted replica. */
     private readonly masterKey: () => string,
-  ) {}
+  ) {
+    this.refresher = new Refresher(() => this.load(), MIN_REFRESH_GAP_MS);
+  }
 
   get list(): readonly ServerPool[] {
     return this.pools;
@@ -43,32 +45,12 @@ export class ReplicaSet {
 
   /** Asks for a refresh soon (merged with one running or due). */
   schedule(): void {
-    if (this.closed) return;
-    if (this.running !== null) {
-      this.again = true;
-      return;
-    }
-    if (this.delay !== null) return;
-    const wait = this.lastEnd + MIN_REFRESH_GAP_MS - Date.now();
-    this.delay = setTimeout(() => {
-      this.delay = null;
-      this.refresh().catch(() => {});
-    }, Math.max(0, wait));
-    this.delay.unref();
+    this.refresher.schedule();
   }
 
   /** Reloads the list now (joining a refresh already running). A failure keeps the old list. */
   refresh(): Promise<void> {
-    if (this.running !== null) return this.running;
-    this.running = this.load().finally(() => {
-      this.running = null;
-      this.lastEnd = Date.now();
-      if (this.again) {
-        this.again = false;
-        this.schedule();
-      }
-    });
-    return this.running;
+    return this.refresher.refresh();
   }
 
   private async load(): Promise<void> {
@@ -79,20 +61,18 @@ export class ReplicaSet {
     for (const address of addresses) {
       const key = formatAddress(address);
       if (key === master || next.some((p) => p.key === key)) continue;
-      next.push(this.find(key) ?? this.makePool(address));
+      next.push(this.find(key) ?? this.nodes.open(address));
     }
     const gone = this.pools.filter((pool) => !next.includes(pool));
     this.pools = next;
-    for (const pool of gone) void pool.close();
+    for (const pool of gone) this.nodes.retire(pool);
   }
 
-  async close(): Promise<void> {
+  /** Stops refreshing and forgets the replicas; their pools close with the node set. */
+  close(): void {
     this.closed = true;
-    if (this.delay !== null) clearTimeout(this.delay);
-    this.delay = null;
+    this.refresher.close();
     // A refresh still running sees `closed` when its answer comes and makes no pool.
-    const pools = this.pools;
     this.pools = [];
-    await Promise.all(pools.map((pool) => pool.close()));
   }
 }

@@ -1,7 +1,5 @@
-import { Pending, type Batch } from '../connection/pending.js';
 import { CommunicationError, ConnectionPoolError, RedisError, ReplyError } from '../errors.js';
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import type { ServerPool } from '../pool/server-pool.js';
+import { ResendingCommand } from '../routing/resending-command.js';
 import { NOT_MASTER } from './probe.js';
 
 /** What a command reports back to when it must be sent again. */
@@ -27,30 +25,9 @@ const REPLICA_UNAVAILABLE = new Set(['LOADING', 'MASTERDOWN']);
  * What is never re-sent: a command that was written and then lost its connection. It may
  * have run, so the caller gets the CommunicationError.
  */
-export class SentinelCommand extends Pending {
-  /** Sent to a replica: its refusals and failures send it to the master instead. */
-  onReplica = false;
-  /** Keep off replicas from now on. */
-  masterOnly = false;
-  /** Where it was last sent: a failure on a retired master needs no new discovery. */
-  target: ServerPool | null = null;
+export class SentinelCommand extends ResendingCommand<ResendHandler> {
   private readOnlyRetried = false;
   private resends = 0;
-
-  constructor(
-    args: readonly CommandArg[],
-    settings: DecodeSettings,
-    resolve: ((value: unknown) => void) | null,
-    reject: ((error: Error) => void) | null,
-    batch: Batch | null,
-    index: number,
-    readonly handler: ResendHandler,
-    readonly database: number,
-    /** May be served by a replica (`readFrom: 'replica'` and a read-only command). */
-    readonly readOnly: boolean,
-  ) {
-    super(args, settings, resolve, reject, batch, index, 0);
-  }
 
   override settle(value: unknown): void {
     if (value instanceof ReplyError) {
@@ -78,10 +55,6 @@ export class SentinelCommand extends Pending {
     super.fail(error);
   }
 
-  /** Settles for good, bypassing the interception. */
-  giveUp(error: Error): void {
-    super.fail(error);
-  }
 }
 
 /**

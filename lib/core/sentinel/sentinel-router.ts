@@ -3,13 +3,12 @@ import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
 import { clientClosedError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { Batch, pendingCall } from '../connection/pending.js';
-import type { ConnectConfig } from '../connection/connect.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
-import { ServerPool } from '../pool/server-pool.js';
+import { Batch } from '../connection/pending.js';
+import type { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
-import type { EndpointInfo, Router, TakenConnection } from '../router.js';
-import { nodeConfig } from './configs.js';
+import type { EndpointInfo, TakenConnection } from '../routing/router.js';
+import { NodeSet, type Prepare } from '../routing/node-set.js';
+import { SingleMasterRouter } from '../routing/router-base.js';
 import type { SentinelDiscovery } from './discovery.js';
 import { EventWatcher } from './event-watcher.js';
 import { assertMaster } from './probe.js';
@@ -27,8 +26,6 @@ export const SWITCH_TIMEOUT_MS = 10_000;
 /** Catches replica changes no event told us about. */
 const REPLICA_REFRESH_MS = 30_000;
 
-type Prepare = (connection: RedisConnection) => Promise<void>;
-
 /**
  * Routes everything to the master the sentinels name, and follows it when it moves.
  *
@@ -43,7 +40,7 @@ type Prepare = (connection: RedisConnection) => Promise<void>;
  * With `readFrom: 'replica'` read-only commands go to the replicas in turn (a pipeline only
  * when every command in it reads), and back to the master when a replica cannot serve.
  */
-export class SentinelRouter implements Router, ResendHandler {
+export class SentinelRouter extends SingleMasterRouter implements ResendHandler {
   private master: ServerPool;
   /** The switch under way; calls wait on it. Resolves to the (possibly unchanged) master. */
   private switching: Promise<ServerPool> | null = null;
@@ -51,13 +48,13 @@ export class SentinelRouter implements Router, ResendHandler {
   private hint: Address | null = null;
   private readonly replicas: ReplicaSet;
   private readonly watcher: EventWatcher;
-  /** Pools for servers the caller named that are neither the master nor a known replica. */
-  private readonly others = new Map<string, ServerPool>();
-  /** Old masters' pools being closed; `close()` waits for them. */
-  private readonly retiring = new Set<Promise<void>>();
+  /**
+   * Every pool: the master's and each replica's of their own (`open`: a promoted replica's
+   * pool has no ROLE check, so the new master gets a new pool), and keyed ones for servers
+   * the caller named that are neither the master nor a known replica.
+   */
+  private readonly nodes: NodeSet;
   private readonly readFromReplica: boolean;
-  private readonly config: ConnectConfig;
-  private readonly limits: { maxConnections: number; waitTimeout: number | undefined };
   private readonly masterPrepare: Prepare;
   private readonly refreshTimer: NodeJS.Timeout;
   private closed = false;
@@ -71,20 +68,16 @@ export class SentinelRouter implements Router, ResendHandler {
     private readonly discovery: SentinelDiscovery,
     masterAddress: Address,
     /** Extra set-up of every data connection (client-side caching, ...), after the ROLE check. */
-    private readonly prepare: Prepare | null = null,
+    prepare: Prepare | null = null,
   ) {
+    super();
     this.readFromReplica = options.readFrom === 'replica';
-    this.config = nodeConfig(options);
-    this.limits = { maxConnections: options.maxConnections, waitTimeout: options.waitTimeout };
+    this.nodes = new NodeSet(options, events, prepare);
     // Every master connection confirms ROLE master first: a reconnect that lands on a
     // demoted master fails before anything is written, and starts a rediscovery.
     this.masterPrepare = prepare === null ? assertMaster : async (c) => (await assertMaster(c), await prepare(c));
-    this.master = this.pool(masterAddress, this.masterPrepare);
-    this.replicas = new ReplicaSet(
-      () => discovery.findReplicas(),
-      (address) => this.pool(address, this.prepare),
-      () => this.master.key,
-    );
+    this.master = this.nodes.open(masterAddress, this.masterPrepare);
+    this.replicas = new ReplicaSet(() => discovery.findReplicas(), this.nodes, () => this.master.key);
     this.watcher = new EventWatcher(
       () => discovery.sentinels,
       discovery.sentinelSettings,
@@ -103,10 +96,6 @@ export class SentinelRouter implements Router, ResendHandler {
   /** Loads the replicas and subscribes to the sentinels' events; neither failing stops the client. */
   async start(): Promise<void> {
     await Promise.all([this.replicas.refresh().catch(() => {}), this.watcher.start()]);
-  }
-
-  private pool(address: Address, prepare: Prepare | null): ServerPool {
-    return new ServerPool(address, this.config, this.limits, this.events, prepare);
   }
 
   // --- following the master ---
@@ -139,8 +128,9 @@ export class SentinelRouter implements Router, ResendHandler {
     if (this.closed) throw clientClosedError();
     if (formatAddress(address) === this.master.key) return this.master;
     const old = this.master;
-    this.master = this.pool(address, this.masterPrepare);
-    this.retire(old);
+    this.master = this.nodes.open(address, this.masterPrepare);
+    // Replies in flight still arrive; queued calls come back here (never written, so resent).
+    this.nodes.retire(old);
     this.replicas.schedule();
     return this.master;
   }
@@ -149,12 +139,6 @@ export class SentinelRouter implements Router, ResendHandler {
     const hint = this.hint;
     this.hint = null;
     return hint;
-  }
-
-  /** Closes an old master's pools: replies in flight still arrive (grace period), queued calls come back here. */
-  private retire(pool: ServerPool): void {
-    const closing = pool.close().finally(() => this.retiring.delete(closing));
-    this.retiring.add(closing);
   }
 
   /** The master to use now, or once the switch under way ends. */
@@ -168,14 +152,14 @@ export class SentinelRouter implements Router, ResendHandler {
   onReadOnly(command: SentinelCommand, _error: ReplyError): void {
     if (this.closed) return command.giveUp(clientClosedError());
     // From the current master: it was demoted, find the new one. From a retired one: we already did.
-    if (command.target === this.master) void this.rediscover();
+    if (command.node === this.master) void this.rediscover();
     this.dispatch(command);
   }
 
   onUnsent(command: SentinelCommand, error: Error): void {
     if (this.closed) return command.giveUp(error);
     if (command.onReplica) this.replicas.schedule();
-    else if (command.target === this.master) void this.rediscover();
+    else if (command.node === this.master) void this.rediscover();
     this.dispatch(command);
   }
 
@@ -186,7 +170,7 @@ export class SentinelRouter implements Router, ResendHandler {
       const replica = this.replicas.next();
       if (replica !== undefined) {
         command.onReplica = true;
-        command.target = replica;
+        command.node = replica;
         replica.send(command, command.database);
         return;
       }
@@ -199,7 +183,7 @@ export class SentinelRouter implements Router, ResendHandler {
       );
       return;
     }
-    command.target = this.master;
+    command.node = this.master;
     this.master.send(command, command.database);
   }
 
@@ -246,29 +230,15 @@ export class SentinelRouter implements Router, ResendHandler {
     return this.onMaster((pool) => runExclusive(pool, args, settings, database, blockMs));
   }
 
-  sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown> {
-    const pool = this.poolFor(endpoint);
-    if (blockMs !== undefined) return runExclusive(pool, args, settings, database, blockMs);
-    const { pending, promise } = pendingCall(args, settings);
-    pool.send(pending, database);
-    return promise;
-  }
-
-  async fanOut(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<Map<string, unknown>> {
-    const sent = blockMs === undefined ? this.send(args, settings, database) : this.sendBlocking(args, settings, database, blockMs);
-    const result = await sent.catch((err: unknown) => err);
-    return new Map([[this.master.key, result]]);
-  }
-
   async take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection> {
     if (options.endpoint !== undefined) {
-      return { lease: await this.poolFor(options.endpoint).lease() };
+      return { lease: await this.endpointPool(options.endpoint).lease() };
     }
     return this.onMaster(async (pool) => ({ lease: await pool.lease() }));
   }
 
   pools(): ServerPool[] {
-    return [this.master, ...this.replicas.list, ...this.others.values()];
+    return [this.master, ...this.replicas.list, ...this.nodes.pools()];
   }
 
   async endpoints(): Promise<EndpointInfo[]> {
@@ -277,15 +247,14 @@ export class SentinelRouter implements Router, ResendHandler {
   }
 
   /** The master's or a replica's pool when the address is theirs; otherwise one of its own, kept until close. */
-  private poolFor(endpoint: Address): ServerPool {
+  protected endpointPool(endpoint: Address): ServerPool {
     const key = formatAddress(endpoint);
     if (key === this.master.key) return this.master;
-    let pool = this.replicas.find(key) ?? this.others.get(key);
-    if (pool === undefined) {
-      pool = this.pool(endpoint, this.prepare);
-      this.others.set(key, pool);
-    }
-    return pool;
+    return this.replicas.find(key) ?? this.nodes.pool(endpoint);
+  }
+
+  protected masterKey(): string {
+    return this.master.key;
   }
 
   async close(): Promise<void> {
@@ -295,6 +264,7 @@ export class SentinelRouter implements Router, ResendHandler {
     this.watcher.close();
     clearInterval(this.refreshTimer);
     this.events.off('disconnect', this.onDisconnect);
-    await Promise.all([this.master.close(), this.replicas.close(), ...[...this.others.values()].map((p) => p.close()), ...this.retiring]);
+    this.replicas.close();
+    await this.nodes.close();
   }
 }

@@ -1,7 +1,7 @@
-import type { Address } from './options.js';
-import type { CommandArg, DecodeSettings } from './resp/types.js';
-import type { Lease } from './pool/lease.js';
-import type { ServerPool } from './pool/server-pool.js';
+import type { Address } from '../options.js';
+import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import type { Lease } from '../pool/lease.js';
+import type { ServerPool } from '../pool/server-pool.js';
 
 /** One server the client talks to, as `endpoints()` lists it. */
 export interface EndpointInfo {
