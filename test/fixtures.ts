@@ -21,6 +21,27 @@ export function useRedisServer(options?: RedisServerOptions): RedisServer {
 }
 
 /**
+ * A server plus a client of the test's own on it (`admin`, for CLIENT LIST, PUBLISH, …):
+ * the client is made once the server is up and closed before the server stops.
+ */
+export function useRedisServerWithAdmin<A extends { close(): Promise<void> }>(
+  makeAdmin: (server: RedisServer) => A,
+  options?: RedisServerOptions,
+): { server: RedisServer; admin: A } {
+  let started: RedisServer | undefined;
+  let admin: A | undefined;
+  beforeAll(async () => {
+    started = await startRedisServer(options);
+    admin = makeAdmin(started);
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await started?.stop();
+  });
+  return { server: standIn(() => started, 'useRedisServerWithAdmin()'), admin: standIn(() => admin, 'useRedisServerWithAdmin() admin') };
+}
+
+/**
  * The same for a cluster (`startRedisCluster`): started in `beforeAll` (bounded by
  * `startTimeoutMs`: six nodes and their handshake), stopped in `afterAll`.
  */

@@ -1,21 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Observable } from 'rxjs';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+import { useRedisServerWithAdmin } from '../fixtures.js';
 import { InjectRedis, JustRedisModule, RedisSubscribe, type JustRedisModuleOptions, type Redis, type RedisMessage } from '../../lib/index.js';
 import { adminClient, CapturingLogger, deferred, eventually, namedConnections, within } from './nest-helpers.js';
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = adminClient(server.port);
-});
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
+const { server, admin } = useRedisServerWithAdmin((s) => adminClient(s.port));
 
 /** Holds its first message until the test releases it, then writes each message to Redis. */
 @Injectable()

@@ -1,21 +1,11 @@
 import { Injectable, Module } from '@nestjs/common';
 import { LazyModuleLoader } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+import { useRedisServerWithAdmin } from '../fixtures.js';
 import { getRedisToken, InjectRedis, JustRedisModule, type Redis } from '../../lib/index.js';
 import { adminClient } from './nest-helpers.js';
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = adminClient(server.port);
-});
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
+const { server, admin } = useRedisServerWithAdmin((s) => adminClient(s.port));
 
 describe('@InjectRedis whatever the import order', () => {
   it('resolves views of a service file imported after forRoot() ran, in either import position', async () => {

@@ -1,21 +1,11 @@
 import { jest } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+import { useRedisServerWithAdmin } from '../fixtures.js';
 import { InjectRedis, JustRedisModule, RedisPubSub, RedisSubscribe, type Redis, type RedisMessage } from '../../lib/index.js';
 import { adminClient, CapturingLogger, clientCount, eventually, numsub } from './nest-helpers.js';
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = adminClient(server.port);
-});
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
+const { server, admin } = useRedisServerWithAdmin((s) => adminClient(s.port));
 
 @Injectable()
 class Busy {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+import { useRedisServerWithAdmin } from '../fixtures.js';
 import {
   getRedisToken,
   InjectRedis,
@@ -16,17 +16,7 @@ import { redact } from '../../lib/nest/utils/redact.util.js';
 import { clientCoreOf } from '../../lib/core/redis.js';
 import { adminClient, CapturingLogger, clientCount, deadPort, eventually } from './nest-helpers.js';
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = adminClient(server.port);
-});
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
+const { server, admin } = useRedisServerWithAdmin((s) => adminClient(s.port));
 
 @Injectable()
 class Views {

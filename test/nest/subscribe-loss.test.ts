@@ -1,20 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { startRedisServer, type RedisServer } from '../../lib/testing/index.js';
+import { useRedisServerWithAdmin } from '../fixtures.js';
 import { getRedisToken, InjectRedis, JustRedisModule, RedisPubSub, RedisSubscribe, type Redis, type RedisMessage } from '../../lib/index.js';
 import { adminClient, CapturingLogger, eventually, namedConnections, numsub, within } from './nest-helpers.js';
 
-let server: RedisServer;
-let admin: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = adminClient(server.port);
-});
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
+const { server, admin } = useRedisServerWithAdmin((s) => adminClient(s.port));
 
 @Injectable()
 class Listener {
