@@ -3,8 +3,8 @@
  */
 export { Redis, type RedisConstructor, type ConnectionOptions, type RedisEvent } from './redis.js';
 export type { Topology } from './client-core.js';
-export { Connection } from './client/connection.js';
-export { PushConnection, type NextMessageOptions } from './client/push-connection.js';
+export { Connection } from './api/connection.js';
+export { PushConnection, type NextMessageOptions } from './api/push-connection.js';
 export {
   RedisError,
   ReplyError,

@@ -8,9 +8,9 @@ import { applySettings, decodeSettings, isPlainObject, SETTING_KEYS, splitCallAr
 import { blockingTimeoutMs, commandName, isConnectionStateCommand, isPushCommand, isSpecialCommand, isTransactionCommand } from './command-kinds.js';
 import { ClientCore, type Topology } from './client-core.js';
 import type { EndpointInfo, Router } from './routing/router.js';
-import { Connection } from './client/connection.js';
-import { PushConnection } from './client/push-connection.js';
-import { parsePipeline } from './client/pipeline-args.js';
+import { Connection } from './api/connection.js';
+import { PushConnection } from './api/push-connection.js';
+import { parsePipeline } from './api/pipeline-args.js';
 import { leaseOn, runBatchExclusive } from './pool/exclusive.js';
 import type { PoolGauges } from './pool/server-pool.js';
 import { commandChannel } from './diagnostics/channels.js';

@@ -5,7 +5,7 @@ import { SlotMap } from '../../lib/core/cluster/slot-map.js';
 import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
 import { resolveOptions } from '../../lib/core/options.js';
 import { CommunicationError, RedisError, ReplyError } from '../../lib/core/errors.js';
-import type { Pending } from '../../lib/core/connection/pending.js';
+import type { Pending } from '../../lib/core/transport/pending.js';
 import type { ServerPool } from '../../lib/core/pool/server-pool.js';
 
 /**

@@ -13,9 +13,9 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import { Redis, CommunicationError, ProtocolError, ReplyError, RedisError } from '../../lib/core/index.js';
-import { RedisConnection } from '../../lib/core/connection/redis-connection.js';
+import { RedisConnection } from '../../lib/core/transport/redis-connection.js';
 import { RespDecoder } from '../../lib/core/resp/decoder.js';
-import { pendingCall } from '../../lib/core/connection/pending.js';
+import { pendingCall } from '../../lib/core/transport/pending.js';
 import { fakeServer, report, within, type FakeServer } from './support.js';
 
 const UTF8 = { decoder: 'utf8' as const, attributes: false };

@@ -2,7 +2,7 @@
  * Reconnect storms: a 2 s outage under load (every connection cut, new ones refused) must
  * cost a bounded number of connection attempts, counted at the fault proxy.
  *
- * The bound, from lib/core/connection/connect.ts and lib/core/pool/server-pool.ts:
+ * The bound, from lib/core/transport/connect.ts and lib/core/pool/server-pool.ts:
  * - `connect()` makes a round of at most R + 1 attempts (R = `connectRetry`), sleeping
  *   `backoffMs(i)` ∈ [c/2, c], c = min(2000, 50·2^(i-1)), between them.
  * - Each server pool has a reconnect gate. Until the outage is noticed, each caller that
@@ -18,7 +18,7 @@
  */
 import { startRedisServer, startFaultProxy, type RedisServer, type FaultProxy } from '../../lib/testing/index.js';
 import { Redis, CommunicationError } from '../../lib/core/index.js';
-import { backoffMs } from '../../lib/core/connection/connect.js';
+import { backoffMs } from '../../lib/core/transport/connect.js';
 import { Load, report, within } from './support.js';
 
 let server: RedisServer;

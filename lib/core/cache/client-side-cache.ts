@@ -1,11 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { Pending } from '../connection/pending.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
+import { Pending } from '../transport/pending.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import type { Lease } from '../pool/lease.js';
 import { LruCache } from './lru-cache.js';
-import { backoffMs } from '../connection/connect.js';
+import { backoffMs } from '../transport/connect.js';
 
 /** Read-only commands whose reply depends on their one key (`args[1]`) and nothing else. */
 const CACHEABLE = new Set([

@@ -2,7 +2,7 @@ import type { Address, ResolvedOptions } from '../options.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { CommunicationError, RedisError, ReplyError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
-import { Batch } from '../connection/pending.js';
+import { Batch } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import type { EndpointInfo, TakenConnection } from '../routing/router.js';
 import { RouterBase, sendOn } from '../routing/router-base.js';

@@ -1,5 +1,5 @@
 import type { DecodeSettings } from '../resp/types.js';
-import { Pending } from '../connection/pending.js';
+import { Pending } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { ReplyError } from '../errors.js';
 

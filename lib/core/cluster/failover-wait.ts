@@ -1,6 +1,6 @@
 import { clientClosedError, CommunicationError, RedisError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
-import { pendingCall } from '../connection/pending.js';
+import { pendingCall } from '../transport/pending.js';
 import type { DecodeSettings } from '../resp/types.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import type { RoutedCommand } from './routed-command.js';

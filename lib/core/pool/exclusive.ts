@@ -1,6 +1,6 @@
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { pendingBatch } from '../connection/pending.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
+import { pendingBatch } from '../transport/pending.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from './server-pool.js';
 import type { Lease } from './lease.js';
 

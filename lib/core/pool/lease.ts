@@ -1,8 +1,8 @@
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { ReplyError } from '../errors.js';
 import { commandName, isSpecialCommand, stateEffect, type StateEffect } from '../command-kinds.js';
-import { Batch, Pending, pendingBatch, pendingCall } from '../connection/pending.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
+import { Batch, Pending, pendingBatch, pendingCall } from '../transport/pending.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from './server-pool.js';
 
 const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };

@@ -2,10 +2,10 @@ import type { EventEmitter } from 'node:events';
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
 import { clientClosedError, closedByClientError, CommunicationError, ConnectionPoolError, ReplyError } from '../errors.js';
-import { backoffMs, connect, type ConnectConfig } from '../connection/connect.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
-import { pendingCall, type Pending } from '../connection/pending.js';
-import { Fifo } from '../connection/fifo.js';
+import { backoffMs, connect, type ConnectConfig } from '../transport/connect.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
+import { pendingCall, type Pending } from '../transport/pending.js';
+import { Fifo } from '../transport/fifo.js';
 import { Lease } from './lease.js';
 
 /** A multiplexed connection for one database, plus calls waiting for it to connect. */

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Address, RedisOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import type { ConnectConfig } from '../connection/connect.js';
+import type { ConnectConfig } from '../transport/connect.js';
 
 /**
  * An address a server announced (a cluster node in MOVED or CLUSTER SHARDS, a master or

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
 import { ServerPool } from '../pool/server-pool.js';
 import { NodeConfigs, translateAddress } from './node-naming.js';
 

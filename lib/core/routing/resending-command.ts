@@ -1,4 +1,4 @@
-import { Pending, type Batch } from '../connection/pending.js';
+import { Pending, type Batch } from '../transport/pending.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import type { ServerPool } from '../pool/server-pool.js';
 

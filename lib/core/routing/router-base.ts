@@ -1,6 +1,6 @@
 import type { Address } from '../options.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { pendingCall } from '../connection/pending.js';
+import { pendingCall } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
 import type { EndpointInfo, Router, TakenConnection } from './router.js';

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { pendingBatch, pendingCall } from '../connection/pending.js';
+import { pendingBatch, pendingCall } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
 import { NodeSet } from './node-set.js';

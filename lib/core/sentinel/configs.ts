@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from '../options.js';
-import type { ConnectConfig } from '../connection/connect.js';
+import type { ConnectConfig } from '../transport/connect.js';
 
 /**
  * Bound on one sentinel query or one ROLE probe when the caller set no connect/socket

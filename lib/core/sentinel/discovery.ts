@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import type { ConnectConfig } from '../connection/connect.js';
+import type { ConnectConfig } from '../transport/connect.js';
 import { clientClosedError, CommunicationError, RedisError, ReplyError } from '../errors.js';
 import { probeConfig, sentinelConfig } from './configs.js';
 import { NodeConfigs, translateAddress } from '../routing/node-naming.js';

@@ -1,9 +1,9 @@
 import type { Address } from '../options.js';
 import { closedByClientError, CommunicationError } from '../errors.js';
 import type { DecodeSettings } from '../resp/types.js';
-import { backoffMs, connect, type ConnectConfig } from '../connection/connect.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
-import { pendingCall } from '../connection/pending.js';
+import { backoffMs, connect, type ConnectConfig } from '../transport/connect.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
+import { pendingCall } from '../transport/pending.js';
 import { parseSentinelEvent, type SentinelEvent } from './replies.js';
 
 const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ResolvedOptions } from '../options.js';
 import type { Router } from '../routing/router.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
 import { SentinelDiscovery } from './discovery.js';
 import { SentinelRouter, SWITCH_TIMEOUT_MS } from './sentinel-router.js';
 

@@ -1,8 +1,8 @@
 import type { Address } from '../options.js';
 import { closedByClientError, RedisError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { connect, type ConnectConfig } from '../connection/connect.js';
-import type { RedisConnection } from '../connection/redis-connection.js';
+import { connect, type ConnectConfig } from '../transport/connect.js';
+import type { RedisConnection } from '../transport/redis-connection.js';
 import { sendBatch } from '../pool/exclusive.js';
 import { parseRole } from './replies.js';
 

@@ -3,7 +3,7 @@ import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
 import { clientClosedError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import { Batch } from '../connection/pending.js';
+import { Batch } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
 import type { EndpointInfo, TakenConnection } from '../routing/router.js';

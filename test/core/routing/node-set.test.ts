@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { resolveOptions } from '../../../lib/core/options.js';
-import type { ConnectConfig } from '../../../lib/core/connection/connect.js';
+import type { ConnectConfig } from '../../../lib/core/transport/connect.js';
 import { NodeConfigs, translateAddress } from '../../../lib/core/routing/node-naming.js';
 import { NodeSet } from '../../../lib/core/routing/node-set.js';
 

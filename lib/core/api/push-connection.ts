@@ -3,7 +3,7 @@ import type { CommandArg, DecodeSettings, ReplyDecoder } from '../resp/types.js'
 import { convertValue } from '../resp/convert.js';
 import { assertDuration, validateDecoder } from '../options.js';
 import { closedByClientError, CommunicationError, RedisError } from '../errors.js';
-import { Fifo } from '../connection/fifo.js';
+import { Fifo } from '../transport/fifo.js';
 import type { TakenConnection } from '../routing/router.js';
 import { isPlainObject } from '../call-args.js';
 
