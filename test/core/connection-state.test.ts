@@ -126,14 +126,15 @@ describe('the client-side cache keeps trying to re-establish its RESP2 redirect'
 
 describe('push connections with socketTimeout ping when idle', () => {
   it('stays open while the server answers its keepalive PINGs, without showing them', async () => {
-    const redis = new Redis({ address: server.address, decoder: 'utf8', socketTimeout: 100 });
+    // 300 ms: room for a loaded machine's event-loop delay before a pong counts as missing.
+    const redis = new Redis({ address: server.address, decoder: 'utf8', socketTimeout: 300 });
     try {
       const p = await redis.connection({ push: true });
       await p.call('subscribe', 'quiet');
       expect(await p.nextMessage()).toEqual(['subscribe', 'quiet', 1]);
       const pings = await calls('ping');
       // Several socketTimeouts of silence from the publisher side.
-      expect(await p.nextMessage({ timeout: 600 })).toBeNull();
+      expect(await p.nextMessage({ timeout: 1500 })).toBeNull();
       expect(p.closed).toBe(false);
       expect(await calls('ping')).toBeGreaterThan(pings);
       await admin.call('publish', 'quiet', 'still here');
@@ -237,8 +238,10 @@ describe('blocking commands never stall the shared connection', () => {
     expect(result instanceof Map ? [...result.values()][0] : result).toEqual(['q', 'item']);
   });
 
+  // socketTimeout 500 ms < BLPOP's 1 s: without the extra time the BLPOP fails; with it, 500 ms of
+  // slack for a loaded machine's event-loop delay.
   it('a blocking command in pipeline() gets its extra time under socketTimeout', async () => {
-    const r = new Redis({ address: server.address, decoder: 'utf8', socketTimeout: 100 });
+    const r = new Redis({ address: server.address, decoder: 'utf8', socketTimeout: 500 });
     try {
       // BLPOP may legitimately wait its 1 s: no ERR_SOCKET_TIMEOUT.
       expect(await r.pipeline([['ping'], ['blpop', 'slow', 1]])).toEqual(['PONG', null]);
@@ -248,7 +251,7 @@ describe('blocking commands never stall the shared connection', () => {
   });
 
   it('a blocking command in Connection.pipeline gets its extra time under socketTimeout', async () => {
-    const r = new Redis({ address: server.address, decoder: 'utf8', socketTimeout: 100 });
+    const r = new Redis({ address: server.address, decoder: 'utf8', socketTimeout: 500 });
     try {
       await using c = await r.connection();
       expect(await c.pipeline([['ping'], ['blpop', 'slow', 1]])).toEqual(['PONG', null]);
