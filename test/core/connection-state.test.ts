@@ -82,18 +82,23 @@ describe('push connections give their pool slot back', () => {
       const a = await redis.connection();
       await a.release();
       // The cache serves again, and the server's invalidations reach it through the new redirect.
-      const hits = redis.clientSideCacheStats().hits;
-      await eventually(async () => {
-        expect(await redis.call('get', 'k')).toBe('v1');
-        expect(redis.clientSideCacheStats().hits).toBeGreaterThan(hits);
-      });
-      await admin.call('set', 'k', 'v2');
-      await eventually(async () => expect(await redis.call('get', 'k')).toBe('v2'));
+      await expectCacheServesAndSeesInvalidation(redis);
     } finally {
       await redis.close();
     }
   });
 });
+
+/** The cache answers `k` from memory again (hits grow), and another client's write reaches it through the redirect. */
+async function expectCacheServesAndSeesInvalidation(redis: Redis): Promise<void> {
+  const hits = redis.clientSideCacheStats().hits;
+  await eventually(async () => {
+    expect(await redis.call('get', 'k')).toBe('v1');
+    expect(redis.clientSideCacheStats().hits).toBeGreaterThan(hits);
+  });
+  await admin.call('set', 'k', 'v2');
+  await eventually(async () => expect(await redis.call('get', 'k')).toBe('v2'));
+}
 
 describe('the client-side cache keeps trying to re-establish its RESP2 redirect', () => {
   it('after a failed attempt (no free slot within waitTimeout), a later one succeeds and the cache serves again', async () => {
@@ -111,13 +116,7 @@ describe('the client-side cache keeps trying to re-establish its RESP2 redirect'
       // Held past the redirect's own waitTimeout (a server-side block): its first attempts fail.
       expect(await c.call('blpop', 'never', 2)).toBeNull();
       await c.release();
-      const hits = redis.clientSideCacheStats().hits;
-      await eventually(async () => {
-        expect(await redis.call('get', 'k')).toBe('v1');
-        expect(redis.clientSideCacheStats().hits).toBeGreaterThan(hits);
-      });
-      await admin.call('set', 'k', 'v2');
-      await eventually(async () => expect(await redis.call('get', 'k')).toBe('v2'));
+      await expectCacheServesAndSeesInvalidation(redis);
     } finally {
       await redis.close();
     }
