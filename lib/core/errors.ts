@@ -47,6 +47,24 @@ export class CommunicationError extends RedisError {
   }
 }
 
+/**
+ * Sentinel moved the master: the client closed its connections to the old one. Exclusive
+ * connections (`connection()`) and push connections (subscribers) taken there end with
+ * this error (code `ERR_MASTER_CHANGED`) — not `ERR_CLIENT_CLOSED`, which means `close()`
+ * was called — so a subscriber knows to subscribe again (a new connection goes to the new
+ * master). `previous` and `current` are the two masters' `host:port`.
+ */
+export class MasterChangedError extends CommunicationError {
+  constructor(
+    readonly masterName: string,
+    readonly previous: string,
+    readonly current: string,
+  ) {
+    super(`The master of ${masterName} changed from ${previous} to ${current}; this connection to the old master was closed`, { code: 'ERR_MASTER_CHANGED' });
+    this.name = 'MasterChangedError';
+  }
+}
+
 /** No connection could be taken from the pool within `waitTimeout`, or the pool is closed. */
 export class ConnectionPoolError extends RedisError {
   constructor(message: string, code = 'ERR_POOL') {

@@ -10,6 +10,7 @@ export {
   ReplyError,
   PipelinedExceptions,
   CommunicationError,
+  MasterChangedError,
   ConnectionPoolError,
   ProtocolError,
 } from './errors.js';

@@ -30,8 +30,11 @@ interface Waiter {
  * written; replies and messages come from `nextMessage()` or `for await`.
  *
  * Messages are kept as Buffers until read, so each read may pick its own decoder without
- * losing bytes. A lost connection ends iteration with a `CommunicationError`; subscribers
- * that must survive it open a new push connection (the Nest module does this for you).
+ * losing bytes. A lost connection ends iteration with a `CommunicationError`; after a
+ * sentinel failover the connection to the old master ends with `MasterChangedError` (code
+ * `ERR_MASTER_CHANGED`). Subscribers that must survive either open a new push connection,
+ * which goes to the current master (the Nest module does this for you). Only `close()` —
+ * yours or the client's — ends it with `ERR_CLIENT_CLOSED`, which ends iteration quietly.
  */
 export class PushConnection implements AsyncIterable<unknown> {
   readonly #taken: TakenConnection;

@@ -337,8 +337,12 @@ export class ServerPool {
     };
   }
 
-  /** Closes everything: shared connections after their replies arrive, exclusive ones at once. */
-  async close(): Promise<void> {
+  /**
+   * Closes everything: shared connections after their replies arrive, exclusive ones at once.
+   * `reason` makes the error the exclusive and push connections still open end with (a
+   * retired sentinel master: `MasterChangedError`); by default it is `ERR_CLIENT_CLOSED`.
+   */
+  async close(reason?: () => Error): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.closing.abort(clientClosedError());
@@ -358,7 +362,7 @@ export class ServerPool {
     const closing: Promise<void>[] = [];
     for (const connection of this.open) {
       // Close handlers stay: a push connection's lease must learn that it ended (and free its slot).
-      connection.destroy(closedByClientError(`Connection to ${this.key}`), false);
+      connection.destroy(reason?.() ?? closedByClientError(`Connection to ${this.key}`), false);
       closing.push(connection.socketClosed);
     }
     this.open.clear();

@@ -87,11 +87,12 @@ export class NodeSet {
 
   /**
    * Closes `pool` after `graceMs` (0: now — its queued calls come back to their routers at
-   * once, and its replies in flight still arrive, since closing waits for them).
+   * once, and its replies in flight still arrive, since closing waits for them). `reason`
+   * is what its exclusive and push connections end with (see `ServerPool.close`).
    */
-  retire(pool: ServerPool, graceMs = 0): void {
+  retire(pool: ServerPool, graceMs = 0, reason?: () => Error): void {
     if (this.closed || this.retiring.has(pool)) return;
-    if (graceMs === 0) return this.closeRetired(pool);
+    if (graceMs === 0) return this.closeRetired(pool, reason);
     const timer = setTimeout(() => {
       this.retiring.delete(pool);
       this.closeRetired(pool);
@@ -121,10 +122,10 @@ export class NodeSet {
     return pool;
   }
 
-  private closeRetired(pool: ServerPool): void {
+  private closeRetired(pool: ServerPool, reason?: () => Error): void {
     if (this.keyed.get(pool.key) === pool) this.keyed.delete(pool.key);
     this.owned.delete(pool);
-    const closing = pool.close().finally(() => this.closing.delete(closing));
+    const closing = pool.close(reason).finally(() => this.closing.delete(closing));
     this.closing.add(closing);
   }
 }

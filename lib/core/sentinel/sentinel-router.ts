@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import { clientClosedError, ReplyError } from '../errors.js';
+import { clientClosedError, MasterChangedError, ReplyError } from '../errors.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { Batch } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
@@ -32,7 +32,8 @@ const REPLICA_REFRESH_MS = 30_000;
  * A switch starts on a `+switch-master` message, on a READONLY reply, on a lost master
  * connection, or when a connection to the master cannot be opened or fails its ROLE check.
  * While it runs, new calls wait (bounded by `SWITCH_TIMEOUT_MS`) and then go to the new
- * master; the old master's pools are closed, so nothing more is written there. Calls
+ * master; the old master's pools are closed, so nothing more is written there (exclusive and
+ * push connections taken there end with `MasterChangedError`, code `ERR_MASTER_CHANGED`). Calls
  * already written to the old master are not re-sent (they may have run): they get their
  * reply or a CommunicationError — except READONLY replies, which prove the write did not
  * happen and are retried once on the new master.
@@ -128,9 +129,11 @@ export class SentinelRouter extends SingleMasterRouter implements ResendHandler 
     if (this.closed) throw clientClosedError();
     if (formatAddress(address) === this.master.key) return this.master;
     const old = this.master;
-    this.master = this.nodes.open(address, this.masterPrepare);
+    const master = (this.master = this.nodes.open(address, this.masterPrepare));
     // Replies in flight still arrive; queued calls come back here (never written, so resent).
-    this.nodes.retire(old);
+    // Exclusive and push connections on the old master end with an error that says why, so
+    // their users can tell a failover (subscribe again) from close() (stop).
+    this.nodes.retire(old, 0, () => new MasterChangedError(this.discovery.masterName, old.key, master.key));
     this.replicas.schedule();
     return this.master;
   }

@@ -180,7 +180,9 @@ export class PushLane {
     try {
       for (;;) {
         const message: unknown = await push.nextMessage({ decoder: null });
-        if (message === null) return; // closed by us
+        // Closed by us (or the client closed). A failover's MasterChangedError, like a loss,
+        // rejects instead and lands below: subscribe again, on the new master.
+        if (message === null) return;
         // An error reply is a message too: it answers the oldest unanswered command.
         if (message instanceof Error) this.#onErrorReply(push, message);
         else if (Array.isArray(message)) this.#onMessage(message);
