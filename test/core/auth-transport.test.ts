@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { startRedisServer } from '../../lib/testing/index.js';
+import { startFaultProxy, startRedisServer } from '../../lib/testing/index.js';
 import { Redis, ReplyError, CommunicationError } from '../../lib/core/index.js';
 import { useRedisServer } from '../fixtures.js';
 
@@ -80,6 +80,40 @@ describe('TLS', () => {
     const err = await r.call('ping').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommunicationError);
     expect(String((err as Error).message)).toMatch(/other\.example|altnames|hostname/i);
+  });
+
+  // A counting TCP proxy in front of the TLS server: each connection it accepts is one attempt.
+  it.each([
+    ['an unknown CA', {}],
+    ['a host name the certificate does not name', { servername: 'other.example' }],
+  ])('makes one connection attempt, not connectRetry + 1, when the certificate check refuses %s', async (_what, tlsExtra) => {
+    const proxy = await startFaultProxy({ target: [server.host, server.port] });
+    try {
+      const ca = 'servername' in tlsExtra ? { ca: server.tls!.ca } : {};
+      await using r = new Redis({ address: proxy.address, socketFactory: 'ssl', tls: { ...ca, ...tlsExtra }, connectRetry: 4, password: PASSWORD });
+      const err = await r.call('ping').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CommunicationError);
+      expect(err).toMatchObject({ code: 'ERR_TLS_VERIFY', message: expect.stringMatching(/^TLS verification of 127\.0\.0\.1:\d+ failed: /) });
+      expect(inspect(err)).not.toContain(PASSWORD);
+      expect(proxy.connections).toBe(1);
+      // The next call tries again (once): the certificate may have been fixed meanwhile.
+      await expect(r.call('ping')).rejects.toMatchObject({ code: 'ERR_TLS_VERIFY' });
+      expect(proxy.connections).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('still retries connectRetry times when the TLS connection fails for another reason', async () => {
+    const proxy = await startFaultProxy({ target: [server.host, server.port] });
+    try {
+      proxy.refuse(true);
+      await using r = new Redis({ address: proxy.address, tls: { ca: server.tls!.ca }, connectRetry: 2 });
+      await expect(r.call('ping')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+      expect(proxy.connections).toBe(3);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

@@ -21,7 +21,8 @@ export type ConnectConfig = SocketSettings &
 /**
  * Opens a connection and runs the handshake (HELLO / AUTH / CLIENT SETNAME / SELECT),
  * retrying I/O failures `connectRetry` times with exponential backoff and full jitter.
- * A server refusal (wrong password, unknown database) is not retried: it would fail again.
+ * Failures that would only repeat are not retried: a server refusal (wrong password,
+ * unknown database) and a TLS certificate or host-name the check refuses (`ERR_TLS_VERIFY`).
  *
  * `signal` is the owner's close: aborting it stops the backoff, the socket being opened and
  * the handshake at once, and the call rejects with `signal.reason` (the owner's
@@ -66,7 +67,7 @@ export async function connect(address: Address, config: ConnectConfig, signal?: 
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       publishConnect(address, err as Error);
-      if (err instanceof ReplyError) throw err;
+      if (err instanceof ReplyError || (err as RedisError).code === 'ERR_TLS_VERIFY') throw err;
       lastError = err as Error;
     }
   }

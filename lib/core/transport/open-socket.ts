@@ -13,6 +13,8 @@ export type SocketSettings = Pick<
 /**
  * Opens a TCP, TLS or unix socket and resolves once it is connected (TLS: once the
  * handshake verified the certificate). Transport only: knows nothing of RESP.
+ * A certificate or host-name the TLS check refuses rejects with code `ERR_TLS_VERIFY`
+ * (certain: not worth a retry), any other failure with `ERR_CONNECT`.
  * Aborting `signal` destroys the socket and rejects with `signal.reason`.
  */
 export function openSocket(address: Address, settings: SocketSettings, signal?: AbortSignal): Promise<net.Socket> {
@@ -54,6 +56,12 @@ export function openSocket(address: Address, settings: SocketSettings, signal?: 
     const onError = (err: Error) => {
       cleanup();
       socket.destroy();
+      // Node sets `authorizationError` when the certificate or host-name check refused the
+      // server (and only then): the same server will be refused again, so say it is certain.
+      if (socket instanceof tls.TLSSocket && socket.authorizationError != null) {
+        reject(new CommunicationError(`TLS verification of ${where} failed: ${err.message}`, { cause: err, code: 'ERR_TLS_VERIFY' }));
+        return;
+      }
       reject(new CommunicationError(`Could not connect to ${where}: ${err.message}`, { cause: err, code: 'ERR_CONNECT' }));
     };
     const onConnect = () => {
