@@ -1,5 +1,6 @@
-import { startRedisCluster, type RedisClusterSetup, type RedisServer } from '../../lib/testing/index.js';
-import { Redis, RedisError, ReplyError, PipelinedExceptions, RedisValue } from '../../lib/core/index.js';
+import { freePort, startRedisCluster, type RedisClusterSetup, type RedisServer } from '../../lib/testing/index.js';
+import { within } from '../nest/nest-helpers.js';
+import { CommunicationError, Redis, RedisError, ReplyError, PipelinedExceptions, RedisValue } from '../../lib/core/index.js';
 import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
 import { checkServerIdentity } from 'node:tls';
 
@@ -162,6 +163,27 @@ describe('routing', () => {
     await using byTable = new Redis({ addresses: [cluster.addresses[0]], poolFactory: 'cluster', decoder: 'utf8', natMap: table });
     expect(await byTable.call('get', 'x')).toBe('fanned');
     expect(new Set((await byTable.endpoints()).map((e) => (e.address as [string, number])[0]))).toEqual(new Set(['localhost']));
+  });
+
+  it('fails within 5 s, naming natMap and the unreachable address, when natMap sends a master where nothing listens', async () => {
+    // The master owning 'x': without the check, a GET of it is held as if for a failover.
+    const owner = await redis.connection({ key: 'x' });
+    const victim = nodeAt(owner.address);
+    await owner.release();
+    const dead = await freePort();
+    await using mapped = new Redis({
+      addresses: [cluster.addresses[0]],
+      poolFactory: 'cluster',
+      natMap: (host, port) => (port === victim.port ? ['127.0.0.1', dead] : [host, port]),
+    });
+    for (const attempt of [1, 2]) {
+      // Each call retries the start (the mapping may have been fixed meanwhile), each bounded the same way.
+      const err = await within(mapped.call('get', 'x').catch((e: unknown) => e), 5000, `natMap failure ${attempt}`);
+      expect(err).toBeInstanceOf(CommunicationError);
+      expect(err).toMatchObject({ code: 'ERR_NATMAP_UNREACHABLE' });
+      expect((err as Error).message).toContain(`natMap maps a cluster node to an unreachable address: 127.0.0.1:${victim.port} (as the cluster announces it) → 127.0.0.1:${dead} (`);
+      expect((err as Error).message).toMatch(/ECONNREFUSED/);
+    }
   });
 });
 

@@ -86,8 +86,8 @@ describe('slot map', () => {
     for (const reply of [shardsResp2, resp3]) {
       const layouts = parseClusterShards(reply, ['seed.example', 7000], false);
       expect(layouts).toEqual([
-        { master: ['10.0.0.1', 7000], replicas: [['10.0.0.4', 7003], ['10.0.0.9', 7009]], ranges: [[0, 5460], [10923, 10999]] },
-        { master: ['seed.example', 7001], replicas: [], ranges: [[5461, 10922]] },
+        { master: ['10.0.0.1', 7000], replicas: [['10.0.0.4', 7003], ['10.0.0.9', 7009]], ranges: [[0, 5460], [10923, 10999]], online: true },
+        { master: ['seed.example', 7001], replicas: [], ranges: [[5461, 10922]], online: true },
       ]);
     }
   });

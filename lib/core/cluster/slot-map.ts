@@ -10,6 +10,8 @@ export interface ShardLayout {
   readonly replicas: HostPort[];
   /** Inclusive `[first, last]` slot ranges. */
   readonly ranges: [number, number][];
+  /** Whether the cluster reports the master healthy (`undefined`: not reported, as in CLUSTER SLOTS). */
+  readonly online?: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export function parseClusterShards(reply: unknown, queried: HostPort, preferTls:
     // A failed master whose slots a replica took over stays listed until it returns: it is
     // no master of ours (fan-out and endpoints() must not include it).
     if (ranges.length === 0 && !onlineMaster) continue;
-    shards.push({ master, replicas, ranges });
+    shards.push({ master, replicas, ranges, online: onlineMaster });
   }
   return shards;
 }

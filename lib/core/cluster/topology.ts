@@ -8,6 +8,7 @@ import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { NodeSet } from '../routing/node-set.js';
 import { Refresher } from '../routing/refresher.js';
+import { checkNatMapped, NAT_CHECK_TIMEOUT_MS } from './nat-map-check.js';
 import { SlotMap, parseClusterShards, parseClusterSlots, type HostPort, type ShardLayout } from './slot-map.js';
 
 const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
@@ -31,6 +32,8 @@ const RETIRE_DELAY_MS = 10_000;
  */
 export class Topology {
   map: SlotMap<ServerPool> = new SlotMap();
+  /** The layouts the current map was built from, as the cluster announced them. */
+  private layouts: readonly ShardLayout[] = [];
   /** One pool per node, keyed by the `host:port` we connect to. */
   private readonly nodeSet: NodeSet;
   /** Pools named by the caller (`endpoint`): never retired by a refresh. */
@@ -58,9 +61,16 @@ export class Topology {
     this.refresher = new Refresher(() => this.load(), MIN_REFRESH_GAP_MS);
   }
 
-  /** Loads the first topology from the seeds (skipping seeds that are down), then keeps it fresh. */
+  /**
+   * Loads the first topology from the seeds (skipping seeds that are down), checks that the
+   * masters `natMap` moves answer there (`checkNatMapped`), then keeps it fresh.
+   */
   async start(): Promise<void> {
     await this.refresh();
+    if (this.options.natMap !== undefined) {
+      const nodes = { translate: (host: string, port: number) => this.nodeSet.translate(host, port), announced: (host: string, port: number) => this.announced(host, port) };
+      await checkNatMapped(this.layouts, nodes, this.options.connectTimeout ?? NAT_CHECK_TIMEOUT_MS);
+    }
     this.events.on('disconnect', this.onDisconnect);
     this.periodicTimer = setInterval(() => this.scheduleRefresh(), PERIODIC_REFRESH_MS);
     this.periodicTimer.unref();
@@ -190,6 +200,7 @@ export class Topology {
   /** Replaces the slot map; nodes that left the topology are retired. */
   private install(layouts: readonly ShardLayout[]): void {
     const map = SlotMap.from(layouts, (hp) => this.announced(hp[0], hp[1]));
+    this.layouts = layouts;
     this.map = map;
     this.events.emit('cluster-refresh', { masters: map.shards.map((shard) => shard.master.key) });
     const inUse = new Set<ServerPool>(this.pinned);
