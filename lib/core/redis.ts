@@ -124,11 +124,18 @@ class RedisClient {
   }
 
   /**
-   * Every key (matching `match`/`type`), walking SCAN to its end; on a cluster, every master.
-   * SCAN may return a key twice when the server rehashes mid-walk; duplicates are passed on.
+   * Every key (matching `match`/`type`), walking SCAN to its end; on a cluster, every master,
+   * and again every master that gained slots while the walk ran (so no key present for the
+   * whole walk is missed when slots move). SCAN may return a key twice when the server
+   * rehashes mid-walk, and a master walked again returns all its keys again; duplicates are
+   * passed on.
    */
   scanIterator(options?: KeyScanOptions): AsyncGenerator<any> {
-    return scanKeys(this, options);
+    const core = this.#core;
+    return scanKeys(this, options, async () => {
+      const router = await core.getRouter();
+      return router.slotOwners === undefined ? null : router.slotOwners();
+    });
   }
 
   /** `[field, value]` pairs of a hash (HSCAN). */

@@ -1,6 +1,8 @@
 import type { CommandArg } from './resp/types.js';
 import type { Address } from './options.js';
 import { isPlainObject } from './call-args.js';
+import { RedisError } from './errors.js';
+import type { SlotOwners } from './routing/router.js';
 
 export interface ScanOptions {
   /** Glob-style pattern (SCAN's MATCH). */
@@ -57,21 +59,65 @@ async function* walk(send: (cursor: CommandArg) => Promise<[unknown, unknown[]]>
   } while (true);
 }
 
+/** Cluster walks whose slot map still changed after this many rounds give up (the slots keep moving). */
+export const MAX_SCAN_ROUNDS = 10;
+
 /**
- * Every key matching the options, walking SCAN to its end; on a cluster, every master in
- * turn. SCAN guarantees every key present for the whole walk is returned, but may return a
- * key more than once (when the table is rehashed mid-walk); this helper passes those
- * duplicates on rather than holding every key in memory to remove them.
+ * Every key matching the options, walking SCAN to its end. SCAN guarantees every key
+ * present for the whole walk is returned, but may return a key more than once (when the
+ * table is rehashed mid-walk); this helper passes those duplicates on rather than holding
+ * every key in memory to remove them.
+ *
+ * On a cluster (`slotOwners` given and answering) every master serving slots is walked in
+ * turn; see `scanCluster` for slots that move meanwhile.
  */
-export async function* scanKeys(target: ScanTarget, options?: KeyScanOptions): AsyncGenerator<any> {
+export async function* scanKeys(target: ScanTarget, options?: KeyScanOptions, slotOwners?: () => Promise<SlotOwners | null>): AsyncGenerator<any> {
   const extra = scanArgs(options, true);
+  const owners = slotOwners === undefined ? null : await slotOwners();
+  if (owners !== null) {
+    yield* scanCluster(target, extra, slotOwners as () => Promise<SlotOwners>, owners);
+    return;
+  }
   const masters = (await target.endpoints()).filter((e) => e.type === 'master');
   const single = masters.length <= 1;
-  for (const master of masters) {
-    const endpoint = single ? undefined : master.address;
-    const send = (cursor: CommandArg) => target.call('SCAN', cursor, ...extra, endpoint === undefined ? {} : { endpoint });
-    for await (const items of walk(send)) yield* items;
+  for (const master of masters) yield* scanNode(target, extra, single ? undefined : master.address);
+}
+
+/**
+ * Walks every master serving slots, then compares the slot map (refreshed) with the one
+ * the round started from. A key whose slot moved to a master walked earlier — or away from
+ * one before its cursor got there — would be missed, so every master that gained a slot is
+ * walked again, whole; and again, up to `MAX_SCAN_ROUNDS`, while slots keep moving.
+ *
+ * Duplicates this adds to SCAN's own: every key of a master walked again comes again (not
+ * only those of the moved slots — SCAN cannot walk one slot). Not detected: a migration
+ * still under way when the walk ends (keys partly moved, the slot's owner not switched
+ * yet): keys already moved to a master walked before they arrived are missed.
+ */
+async function* scanCluster(target: ScanTarget, extra: CommandArg[], slotOwners: () => Promise<SlotOwners>, first: SlotOwners): AsyncGenerator<any> {
+  let before = first;
+  let masters = [...first.addresses.keys()];
+  for (let round = 1; ; round++) {
+    for (const key of masters) yield* scanNode(target, extra, before.addresses.get(key));
+    const after = await slotOwners();
+    const gained = new Set<string>();
+    for (let slot = 0; slot < after.owners.length; slot++) {
+      const owner = after.owners[slot];
+      if (owner !== before.owners[slot] && owner !== '') gained.add(owner);
+    }
+    if (gained.size === 0) return;
+    if (round === MAX_SCAN_ROUNDS) {
+      throw new RedisError(`Slots kept moving between cluster nodes through ${MAX_SCAN_ROUNDS} rounds of SCAN; keys may have been missed`, 'ERR_CLUSTER_SCAN_UNSTABLE');
+    }
+    masters = [...gained];
+    before = after;
   }
+}
+
+/** One server's keys (`endpoint` undefined: wherever a keyless command goes). */
+async function* scanNode(target: ScanTarget, extra: CommandArg[], endpoint: Address | undefined): AsyncGenerator<any> {
+  const send = (cursor: CommandArg) => target.call('SCAN', cursor, ...extra, endpoint === undefined ? {} : { endpoint });
+  for await (const items of walk(send)) yield* items;
 }
 
 /** Fields and values of a hash, as `[field, value]` pairs (HSCAN). */

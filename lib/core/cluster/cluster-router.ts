@@ -4,7 +4,7 @@ import { CommunicationError, RedisError, ReplyError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
 import { Batch } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
-import type { EndpointInfo, TakenConnection } from '../routing/router.js';
+import type { EndpointInfo, SlotOwners, TakenConnection } from '../routing/router.js';
 import { RouterBase, sendOn } from '../routing/router-base.js';
 import { hashSlot } from './hash-slot.js';
 import { ANY_SLOT, KeyExtractor } from './key-extractor.js';
@@ -328,6 +328,10 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
 
   pools(): ServerPool[] {
     return this.topology.nodes().map((node) => node.pool);
+  }
+
+  slotOwners(): Promise<SlotOwners> {
+    return this.topology.slotOwners();
   }
 
   close(): Promise<void> {

@@ -7,6 +7,8 @@ import { pendingCall } from '../transport/pending.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { NodeSet } from '../routing/node-set.js';
+import type { SlotOwners } from '../routing/router.js';
+import { SLOT_COUNT } from './hash-slot.js';
 import { Refresher } from '../routing/refresher.js';
 import { checkNatMapped, NAT_CHECK_TIMEOUT_MS } from './nat-map-check.js';
 import { SlotMap, parseClusterShards, parseClusterSlots, type HostPort, type ShardLayout } from './slot-map.js';
@@ -210,6 +212,20 @@ export class Topology {
     }
     this.nodeSet.retireAllBut(inUse, RETIRE_DELAY_MS);
     this.onChange?.();
+  }
+
+  /** The slot map after a refresh that started after this call: one that ran already may predate a slot move. */
+  async slotOwners(): Promise<SlotOwners> {
+    await this.refresher.current?.catch(() => {});
+    await this.refresh();
+    const owners = new Array<string>(SLOT_COUNT);
+    const addresses = new Map<string, Address>();
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      const master = this.map.masterFor(slot);
+      owners[slot] = master?.key ?? '';
+      if (master !== undefined) addresses.set(master.key, master.address);
+    }
+    return { owners, addresses };
   }
 
   /** Every master and replica, as `endpoints()` lists them. */

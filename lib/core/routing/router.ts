@@ -16,6 +16,12 @@ export interface TakenConnection {
   readonly explainError?: (error: Error) => Error;
 }
 
+/** Cluster: the master serving each hash slot, by `host:port` (`''` for a hole), and each master's address. */
+export interface SlotOwners {
+  readonly owners: readonly string[];
+  readonly addresses: ReadonlyMap<string, Address>;
+}
+
 /**
  * What the `Redis` facade dispatches through. One implementation per topology
  * (standalone server, cluster, sentinel-managed master); the facade validates input and
@@ -35,6 +41,8 @@ export interface Router {
   /** An exclusive connection to the server owning `key`, or to `endpoint`, or to any master. */
   take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection>;
   endpoints(): Promise<EndpointInfo[]>;
+  /** Cluster only: the slot map after a refresh that started after this call (`scanIterator` compares two). */
+  slotOwners?(): Promise<SlotOwners>;
   /** Every pool the router holds now (for `redis.stats()`). */
   pools(): ServerPool[];
   close(): Promise<void>;
