@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
 import { clientClosedError, closedByClientError, CommunicationError, ConnectionPoolError, ReplyError } from '../errors.js';
-import { backoffMs, connect, type ConnectConfig } from '../transport/connect.js';
+import { backoffMs, connect, isCertainFailure, type ConnectConfig } from '../transport/connect.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import { pendingCall, type Pending } from '../transport/pending.js';
 import { Fifo } from '../transport/fifo.js';
@@ -221,7 +221,9 @@ export class ServerPool {
       return connection;
     } catch (err) {
       connection?.destroy(err as Error, false);
-      if (!(err instanceof ReplyError)) this.unreachable();
+      // A refusal (password, certificate) says the server is there: no reconnect backoff,
+      // and a cluster does not hold calls for it as for a dead node.
+      if (!isCertainFailure(err)) this.unreachable();
       throw err;
     }
   }

@@ -67,7 +67,7 @@ export async function connect(address: Address, config: ConnectConfig, signal?: 
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       publishConnect(address, err as Error);
-      if (err instanceof ReplyError || (err as RedisError).code === 'ERR_TLS_VERIFY') throw err;
+      if (isCertainFailure(err)) throw err;
       lastError = err as Error;
     }
   }
@@ -76,6 +76,15 @@ export async function connect(address: Address, config: ConnectConfig, signal?: 
     `Could not connect to ${formatAddress(address)} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError?.message}`,
     { cause: lastError, code: (lastError as RedisError | undefined)?.code ?? 'ERR_CONNECT' },
   );
+}
+
+/**
+ * A connect failure that would only repeat: the server refused the handshake (wrong
+ * password, unknown database: a `ReplyError`) or the TLS check refused its certificate or
+ * host name (`ERR_TLS_VERIFY`). Not retried, and no sign the server is unreachable.
+ */
+export function isCertainFailure(err: unknown): boolean {
+  return err instanceof ReplyError || (err instanceof CommunicationError && err.code === 'ERR_TLS_VERIFY');
 }
 
 /** The pause before retry `attempt`; an abort ends it at once with the signal's reason. */
