@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { startRedisSentinel, type RedisSentinelSetup } from '../../lib/testing/index.js';
-import { JustRedisModule, MasterChangedError, Redis, RedisSubscribe, type RedisMessage } from '../../lib/index.js';
+import { JustRedisModule, MasterChangedError, Redis, RedisPubSub, RedisSubscribe, type RedisMessage } from '../../lib/index.js';
 import { CapturingLogger, eventually, within } from '../nest/nest-helpers.js';
 
 /**
@@ -38,7 +38,7 @@ class NewsListener {
   }
 }
 
-it('ends old-master connections with ERR_MASTER_CHANGED, and @RedisSubscribe handlers keep receiving on the new master', async () => {
+it('ends old-master connections with ERR_MASTER_CHANGED, and @RedisSubscribe handlers and RedisPubSub Observables keep receiving on the new master', async () => {
   const oldMaster = `127.0.0.1:${setup.master.port}`;
   const newMaster = `127.0.0.1:${setup.replica.port}`;
 
@@ -52,9 +52,11 @@ it('ends old-master connections with ERR_MASTER_CHANGED, and @RedisSubscribe han
   const app = moduleRef.createNestApplication({ logger });
   await within(app.init(), 15_000, 'app.init()');
   const listener = app.get(NewsListener);
+  const observed: string[] = [];
+  const observation = app.get(RedisPubSub).observe('failover.observed').subscribe((m) => observed.push(m.data as string));
   await using redis = new Redis(sentinelOptions());
   try {
-    await eventually(async () => (await setup.master.cli('PUBSUB', 'NUMSUB', 'failover.news')).endsWith('\n1'));
+    await eventually(async () => (await setup.master.cli('PUBSUB', 'NUMSUB', 'failover.news', 'failover.observed')).endsWith('\n1\nfailover.observed\n1'));
 
     // A subscriber and an exclusive connection of a plain client, on the old master.
     const push = await redis.connection({ push: true });
@@ -86,20 +88,22 @@ it('ends old-master connections with ERR_MASTER_CHANGED, and @RedisSubscribe han
     await using again = await redis.connection({ push: true });
     expect(again.address).toBe(newMaster);
 
-    // The Nest handler is subscribed again, on the new master: a message published there
-    // (and only there) reaches it.
+    // The Nest handler and the Observable are subscribed again, on the new master: messages
+    // published there (and only there) reach them.
     await eventually(
       async () => {
         await setup.replica.cli('PUBLISH', 'failover.news', 'after-failover');
-        return listener.seen.includes('after-failover');
+        await setup.replica.cli('PUBLISH', 'failover.observed', 'after-failover');
+        return listener.seen.includes('after-failover') && observed.includes('after-failover');
       },
       15_000,
       100,
     );
     expect(logger.find('warn', /pub\/sub connection to .* lost \(The master of .* changed from/).length).toBe(1);
-    expect(logger.find('log', /pub\/sub connection to .* restored, 1 subscription\(s\) renewed/).length).toBe(1);
+    expect(logger.find('log', /pub\/sub connection to .* restored, 2 subscription\(s\) renewed/).length).toBe(1);
     expect(logger.text()).not.toContain(PASSWORD);
   } finally {
+    observation.unsubscribe();
     await within(app.close(), 10_000, 'app.close()');
   }
 }, 40_000);
