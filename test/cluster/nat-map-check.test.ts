@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { freePort } from '../../lib/testing/index.js';
 import { resolveOptions } from '../../lib/core/options.js';
 import { NodeSet } from '../../lib/core/routing/node-set.js';
@@ -10,10 +11,11 @@ import { useRedisServer } from '../fixtures.js';
  * sockets: a password-protected server (its NOAUTH answer proves the address right) and a
  * port where nothing listens. The whole flow on a real cluster is in cluster.test.ts.
  */
-const server = useRedisServer({ password: 'nat-check-secret' });
+const PASSWORD = 'nat-check-secret';
+const server = useRedisServer({ password: PASSWORD });
 
-async function nodesFor(natMap: Record<string, [string, number]>): Promise<{ nodes: NodeSet; mapped: NatMapped; asked: string[] }> {
-  const nodes = new NodeSet(resolveOptions({ addresses: [['127.0.0.1', server.port]], natMap, connectRetry: 0 }), null);
+async function nodesFor(natMap: Record<string, [string, number]>, password?: string): Promise<{ nodes: NodeSet; mapped: NatMapped; asked: string[] }> {
+  const nodes = new NodeSet(resolveOptions({ addresses: [['127.0.0.1', server.port]], natMap, connectRetry: 0, password }), null);
   const asked: string[] = [];
   const mapped: NatMapped = {
     translate: (host, port) => nodes.translate(host, port),
@@ -39,9 +41,9 @@ it('asks only the masters natMap moves and the cluster reports healthy; a refusa
   }
 });
 
-it('fails with ERR_NATMAP_UNREACHABLE naming every master it could not reach, healthy or not reported', async () => {
+it('fails with ERR_NATMAP_UNREACHABLE naming every master it could not reach, healthy or not reported, never the password', async () => {
   const [deadA, deadB] = [await freePort(), await freePort()];
-  const { nodes, mapped } = await nodesFor({ '10.9.9.9:1': ['127.0.0.1', deadA], '10.9.9.9:2': ['127.0.0.1', deadB], '10.9.9.9:3': ['127.0.0.1', server.port] });
+  const { nodes, mapped } = await nodesFor({ '10.9.9.9:1': ['127.0.0.1', deadA], '10.9.9.9:2': ['127.0.0.1', deadB], '10.9.9.9:3': ['127.0.0.1', server.port] }, PASSWORD);
   try {
     const err = await checkNatMapped([layout(1, true), layout(2), layout(3, true)], mapped, 3000).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'CommunicationError', code: 'ERR_NATMAP_UNREACHABLE' });
@@ -51,6 +53,7 @@ it('fails with ERR_NATMAP_UNREACHABLE naming every master it could not reach, he
     expect(message).toContain(`10.9.9.9:2 (as the cluster announces it) → 127.0.0.1:${deadB} (`);
     expect(message).not.toContain(`${server.port}`);
     expect(message).toMatch(/check natMap$/);
+    expect(inspect(err)).not.toContain(PASSWORD);
   } finally {
     await nodes.close();
   }
