@@ -140,7 +140,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
         const target = this.redirectTarget(command, error);
         if (target === null) return;
         command.slot = target.slot;
-        this.topology.map.assign(target.slot, target.pool);
+        this.topology.assign(target.slot, target.pool);
         this.topology.scheduleRefresh();
         this.dispatch(command);
         return;
@@ -279,7 +279,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
         const r = parseRedirect((err as Error).message);
         if (code === 'MOVED' && r !== null) {
           slot = r.slot;
-          this.topology.map.assign(r.slot, this.topology.announced(r.host || hostOf(pool), r.port));
+          this.topology.assign(r.slot, this.topology.announced(r.host || hostOf(pool), r.port));
           this.topology.scheduleRefresh();
         } else if (code === 'ASK' && r !== null) {
           asking = this.topology.announced(r.host || hostOf(pool), r.port);

@@ -105,8 +105,26 @@ export class Topology {
    * full refresh asked of it first.
    */
   promoted(master: ServerPool, replica: ServerPool): Promise<void> {
-    if (this.map.promote(master, replica)) this.onChange?.();
+    const moved = this.map.promote(master, replica);
+    if (moved.length > 0) {
+      this.ownersChanged(moved);
+      this.onChange?.();
+    }
     return this.refreshFrom(replica);
+  }
+
+  /** Points `slot` at `master` at once (a MOVED reply), before the refresh it triggers confirms it. */
+  assign(slot: number, master: ServerPool): void {
+    if (this.map.assign(slot, master)) this.ownersChanged([slot]);
+  }
+
+  /**
+   * The one place that learns a slot changed master (MOVED, a promotion, any refresh,
+   * periodic included): the client-side cache drops what it read from those slots, since
+   * the new master never saw those reads and will send no invalidation for them.
+   */
+  private ownersChanged(slots: readonly number[]): void {
+    this.events.emit('slot-owners-changed', { slots });
   }
 
   /** Reloads the slot map asking `pool` first, once any refresh already running is done (it may predate what `pool` knows). */
@@ -190,7 +208,9 @@ export class Topology {
   /** Replaces the slot map; nodes that left the topology are retired. */
   private install(layouts: readonly ShardLayout[]): void {
     const map = SlotMap.from(layouts, (hp) => this.announced(hp[0], hp[1]));
+    const moved = this.map.changedIn(map);
     this.map = map;
+    if (moved.length > 0) this.ownersChanged(moved);
     this.events.emit('cluster-refresh', { masters: map.shards.map((shard) => shard.master.key) });
     const inUse = new Set<ServerPool>(this.pinned);
     for (const shard of map.shards) {
