@@ -2,7 +2,7 @@ import { Redis } from '../../lib/core/index.js';
 import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
 import type { RedisServer } from '../../lib/testing/index.js';
 import { useRedisCluster } from '../fixtures.js';
-import { eventually } from '../helpers.js';
+import { eventually, readCached } from '../helpers.js';
 
 /**
  * Client-side caching on a cluster whose slots move: the new master never saw this client's
@@ -41,20 +41,6 @@ async function moveSlot(admin: Redis, slot: number): Promise<RedisServer> {
   }
   await cluster.waitForAgreement();
   return target;
-}
-
-/**
- * Reads `key` until the reply comes from memory, and returns it. The first reads of a node
- * may go uncached: a connection being set up (tracking; on RESP2 its invalidation
- * connection too, opened in the background) spoils reads in flight or bypasses the cache.
- */
-async function readCached(redis: Redis, key: string): Promise<unknown> {
-  const hit = await eventually(async (): Promise<{ value: unknown } | false> => {
-    const hits = redis.clientSideCacheStats().hits;
-    const value = await redis.call('get', key);
-    return redis.clientSideCacheStats().hits === hits + 1 && { value };
-  });
-  return (hit as { value: unknown }).value;
 }
 
 /** Resolves on the client's next slot-map reload. */
