@@ -121,9 +121,11 @@ export class LruCache {
       this.slots = new SlotIndex();
       for (const key of this.byKey.keys()) this.slots.add(key);
     }
-    const moved = new Uint8Array(SLOT_COUNT);
-    for (const slot of slots) moved[slot] = 1;
-    for (const [key, mark] of this.inflight) if (moved[slotOfCacheKey(key)] === 1) mark.invalidated = true;
+    if (this.inflight.size > 0) {
+      const moved = new Uint8Array(SLOT_COUNT);
+      for (const slot of slots) moved[slot] = 1;
+      for (const [key, mark] of this.inflight) if (moved[slotOfCacheKey(key)] === 1) mark.invalidated = true;
+    }
     for (const slot of slots) {
       const keys = this.slots.keysIn(slot);
       if (keys !== undefined) for (const key of keys) this.invalidate(key);
