@@ -22,21 +22,27 @@ async function ownerOf(admin: Redis, slot: number): Promise<RedisServer> {
   return node;
 }
 
-/**
- * Moves `slot` from its master to another one as `redis-cli --cluster reshard` does:
- * IMPORTING/MIGRATING, MIGRATE of every key, then SETSLOT NODE on every master (the target
- * first, so it bumps its epoch). Returns the new master.
- */
-async function moveSlot(admin: Redis, slot: number): Promise<RedisServer> {
+/** Starts moving `slot` to another master (IMPORTING there, MIGRATING on its owner). */
+async function startMigration(admin: Redis, slot: number) {
   const source = await ownerOf(admin, slot);
   const masters = await cluster.masters();
   const target = masters.find((m) => m !== source)!;
   const [sourceId, targetId] = await Promise.all([cluster.nodeId(source), cluster.nodeId(target)]);
   await target.cli('cluster', 'setslot', String(slot), 'importing', sourceId);
   await source.cli('cluster', 'setslot', String(slot), 'migrating', targetId);
+  return { source, target, targetId, others: masters.filter((m) => m !== source && m !== target) };
+}
+
+/**
+ * Moves `slot` from its master to another one as `redis-cli --cluster reshard` does:
+ * IMPORTING/MIGRATING, MIGRATE of every key, then SETSLOT NODE on every master (the target
+ * first, so it bumps its epoch). Returns the new master.
+ */
+async function moveSlot(admin: Redis, slot: number): Promise<RedisServer> {
+  const { source, target, targetId, others } = await startMigration(admin, slot);
   const keys = (await source.cli('cluster', 'getkeysinslot', String(slot), '1000')).split('\n').filter((k) => k !== '');
   if (keys.length > 0) await source.cli('migrate', target.host, String(target.port), '', '0', '5000', 'keys', ...keys);
-  for (const node of [target, source, ...masters.filter((m) => m !== source && m !== target)]) {
+  for (const node of [target, source, ...others]) {
     await node.cli('cluster', 'setslot', String(slot), 'node', targetId);
   }
   await cluster.waitForAgreement();
@@ -81,6 +87,23 @@ describe.each([2, 3] as const)('client-side cache across a slot move, RESP%i', (
     // Any command of this client for the slot (not answered from memory) meets a MOVED.
     expect(await redis.call('set', `{empty${respVersion}}other`, 'x')).toBe('OK');
     expect(await redis.call('get', key)).toBe('written-on-new-master');
+  });
+
+  it('drops a cached null of a slot that starts migrating, once an ASK for that slot tells the client', async () => {
+    const key = `{asked${respVersion}}k`;
+    expect(await readCached(redis, key)).toBeNull();
+
+    const { target, targetId, source, others } = await startMigration(admin, hashSlot(key));
+    // Mid-migration a key its old master does not hold is created on the importing master,
+    // which never saw this client's read.
+    expect(await admin.call('set', key, 'written-on-importing-master')).toBe('OK');
+    expect(await target.cli('cluster', 'countkeysinslot', String(hashSlot(key)))).toBe('1');
+
+    expect(await redis.call('set', `{asked${respVersion}}other`, 'x')).toBe('OK'); // answered with ASK
+    expect(await redis.call('get', key)).toBe('written-on-importing-master');
+
+    for (const node of [target, source, ...others]) await node.cli('cluster', 'setslot', String(hashSlot(key)), 'node', targetId);
+    await cluster.waitForAgreement();
   });
 
   it('drops cached values and nulls of a migrated slot when a refresh (after a MOVED for another slot) shows the move', async () => {

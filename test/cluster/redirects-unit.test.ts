@@ -45,6 +45,7 @@ function setup(nodes: FakeNode[], options: { maxRedirections?: number } = {}) {
     announced: (_host: string, port: number) => nodes.find((n) => n.address[1] === port)!,
     scheduleRefresh: () => refreshes.push(Date.now()),
     assign: (slot: number, pool: ServerPool) => void topology.map.assign(slot, pool),
+    asked: () => {},
     endpoint: () => nodes[0],
     nodes: () => [],
     close: async () => {},

@@ -148,6 +148,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
       case 'ASK': {
         const target = this.redirectTarget(command, error);
         if (target === null) return;
+        this.topology.asked(target.slot);
         command.node = target.pool;
         command.onReplica = false;
         sendAsking(target.pool, command, command.database);
@@ -282,6 +283,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
           this.topology.assign(r.slot, this.topology.announced(r.host || hostOf(pool), r.port));
           this.topology.scheduleRefresh();
         } else if (code === 'ASK' && r !== null) {
+          this.topology.asked(r.slot);
           asking = this.topology.announced(r.host || hostOf(pool), r.port);
         } else {
           if (code !== 'TRYAGAIN') this.topology.scheduleRefresh();

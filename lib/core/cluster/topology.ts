@@ -8,6 +8,7 @@ import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { NodeSet } from '../routing/node-set.js';
 import { Refresher } from '../routing/refresher.js';
+import { SLOT_COUNT } from './hash-slot.js';
 import { SlotMap, parseClusterShards, parseClusterSlots, type HostPort, type ShardLayout } from './slot-map.js';
 
 const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
@@ -43,6 +44,8 @@ export class Topology {
   private useShards = true;
   private closed = false;
   private masterTurn = 0;
+  /** Slots an ASK showed moving, until the map gives them their new master. */
+  private readonly migrating = new Uint8Array(SLOT_COUNT);
   /** Called after every new slot map (the router releases calls held for a failover). */
   onChange: (() => void) | null = null;
   private readonly onDisconnect = (info: { address?: string }) => {
@@ -119,11 +122,24 @@ export class Topology {
   }
 
   /**
+   * An ASK for `slot`: it is moving to another master. Keys its current master does not
+   * hold are now created on the importing one, which never saw this client's reads (a
+   * cached `null` would never be invalidated): the slot counts as changing master, once
+   * per migration (later ASKs only show what is already known).
+   */
+  asked(slot: number): void {
+    if (this.migrating[slot] === 1) return;
+    this.migrating[slot] = 1;
+    this.events.emit('slot-owners-changed', { slots: [slot] });
+  }
+
+  /**
    * The one place that learns a slot changed master (MOVED, a promotion, any refresh,
    * periodic included): the client-side cache drops what it read from those slots, since
    * the new master never saw those reads and will send no invalidation for them.
    */
   private ownersChanged(slots: readonly number[]): void {
+    for (const slot of slots) this.migrating[slot] = 0;
     this.events.emit('slot-owners-changed', { slots });
   }
 
