@@ -125,7 +125,7 @@ export class Topology {
    * An ASK for `slot`: it is moving to another master. Keys its current master does not
    * hold are now created on the importing one, which never saw this client's reads (a
    * cached `null` would never be invalidated): the slot counts as changing master, once
-   * per migration (later ASKs only show what is already known).
+   * per migration and slot-map refresh (later ASKs only show what is already known).
    */
   asked(slot: number): void {
     if (this.migrating[slot] === 1) return;
@@ -226,6 +226,8 @@ export class Topology {
     const map = SlotMap.from(layouts, (hp) => this.announced(hp[0], hp[1]));
     const moved = this.map.changedIn(map);
     this.map = map;
+    // A migration may have been abandoned (SETSLOT STABLE): the next ASK counts again.
+    this.migrating.fill(0);
     if (moved.length > 0) this.ownersChanged(moved);
     this.events.emit('cluster-refresh', { masters: map.shards.map((shard) => shard.master.key) });
     const inUse = new Set<ServerPool>(this.pinned);
