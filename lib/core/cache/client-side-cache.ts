@@ -61,9 +61,9 @@ interface Redirect {
  * The cache keeps only what it can vouch for. When a tracked or redirect connection ends,
  * for any reason (lost, closed with a pool the client retired after a failover or a
  * topology change, closed by `close()`), no invalidation can come through it any more: the
- * cache is emptied. When a cluster slot changes master (MOVED, a promotion, a refresh), the
- * new master never saw this client's reads of that slot and will send no invalidation for
- * them: that slot's entries are dropped.
+ * cache is emptied. When a cluster slot changes master (MOVED, a promotion, a refresh) or
+ * starts to (the first ASK of a migration), the new master never saw this client's reads of
+ * that slot and will send no invalidation for them: that slot's entries are dropped.
  */
 export class ClientSideCache {
   readonly lru: LruCache;
