@@ -212,7 +212,7 @@ it("asks the dead master's replicas for their ROLE and routes to the one that wa
   await router.close();
 });
 
-it('SlotMap.promote hands a shard and all its slots to the replica, once', () => {
+it('SlotMap.promote hands a shard and all its slots to the replica, once, and names those slots', () => {
   const map = SlotMap.from(
     [
       { master: ['h', 1], replicas: [['h', 2], ['h', 3]], ranges: [[0, 99]] },
@@ -220,15 +220,15 @@ it('SlotMap.promote hands a shard and all its slots to the replica, once', () =>
     ],
     (hp) => hp[1],
   );
-  expect(map.promote(1, 2)).toBe(true);
+  expect(map.promote(1, 2)).toEqual(Array.from({ length: 100 }, (_, slot) => slot));
   expect(map.masterFor(0)).toBe(2);
   expect(map.masterFor(99)).toBe(2);
   expect(map.shardFor(50)!.replicas).toEqual([3]);
   expect(map.masterFor(100)).toBe(4);
   expect(map.masters()).toEqual([2, 4]);
   // Already promoted, or not a master: nothing changes.
-  expect(map.promote(1, 3)).toBe(false);
-  expect(map.promote(2, 4)).toBe(false);
+  expect(map.promote(1, 3)).toEqual([]);
+  expect(map.promote(2, 4)).toEqual([]);
   expect(map.masterFor(0)).toBe(2);
 });
 

@@ -56,8 +56,14 @@ interface Redirect {
  * Client-side caching over CLIENT TRACKING (default mode). Every shared connection is put in
  * tracking mode as it opens, before any call on it: on RESP3 the invalidations come as push
  * frames on that same connection; on RESP2 they are redirected to one subscribed connection
- * per server. Until a connection is tracked the cache is bypassed, and whenever a tracked
- * or redirect connection is lost the cache is emptied (it may have missed invalidations).
+ * per server. Until a connection is tracked the cache is bypassed.
+ *
+ * The cache keeps only what it can vouch for. When a tracked or redirect connection ends,
+ * for any reason (lost, closed with a pool the client retired after a failover or a
+ * topology change, closed by `close()`), no invalidation can come through it any more: the
+ * cache is emptied. When a cluster slot changes master (MOVED, a promotion, a refresh) or
+ * starts to (the first ASK of a migration), the new master never saw this client's reads of
+ * that slot and will send no invalidation for them: that slot's entries are dropped.
  */
 export class ClientSideCache {
   readonly lru: LruCache;
@@ -76,7 +82,8 @@ export class ClientSideCache {
   ) {
     this.lru = new LruCache(options.maxEntries, options.ttl);
     events.on('shared-connection', ({ connection, pool }: { connection: RedisConnection; pool: ServerPool }) => this.track(connection, pool));
-    events.on('disconnect', () => this.lru.clear());
+    events.on('shared-connection-end', ({ connection, pool }: { connection: RedisConnection; pool: ServerPool }) => this.untrack(connection, pool));
+    events.on('slot-owners-changed', ({ slots }: { slots: readonly number[] }) => this.lru.dropSlots(slots));
   }
 
   /** Whether `name` may be answered from the cache. */
@@ -175,6 +182,12 @@ export class ClientSideCache {
       this.awaitingRedirect.add(pool.key);
       void this.openRedirect(pool);
     }
+  }
+
+  /** A shared connection ended (any cause): whatever was read through it is no longer watched. */
+  private untrack(connection: RedisConnection, pool: ServerPool): void {
+    this.trackedResp2.get(pool.key)?.delete(connection);
+    this.lru.clear();
   }
 
   private sendTracking(connection: RedisConnection, command: CommandArg[]): void {

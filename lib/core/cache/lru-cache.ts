@@ -1,3 +1,6 @@
+import { SLOT_COUNT } from '../cluster/hash-slot.js';
+import { SlotIndex, slotOfCacheKey } from './slot-index.js';
+
 /** One cached reply. */
 interface Entry {
   readonly redisKey: string;
@@ -17,6 +20,8 @@ export class LruCache {
   private readonly entries = new Map<string, Entry>();
   private readonly byKey = new Map<string, Set<string>>();
   private readonly inflight = new Map<string, { count: number; invalidated: boolean }>();
+  /** Keys by cluster hash slot, once `dropSlots` was first called (a cluster client). */
+  private slots: SlotIndex | null = null;
   hits = 0;
   misses = 0;
 
@@ -72,6 +77,7 @@ export class LruCache {
     if (sigs === undefined) {
       sigs = new Set();
       this.byKey.set(redisKey, sigs);
+      this.slots?.add(redisKey);
     }
     sigs.add(signature);
     while (this.entries.size > this.maxEntries) {
@@ -85,7 +91,7 @@ export class LruCache {
     const sigs = this.byKey.get(redisKey);
     if (sigs !== undefined) {
       sigs.delete(signature);
-      if (sigs.size === 0) this.byKey.delete(redisKey);
+      if (sigs.size === 0) this.forgetKey(redisKey);
     }
   }
 
@@ -96,7 +102,34 @@ export class LruCache {
     const sigs = this.byKey.get(redisKey);
     if (sigs === undefined) return;
     for (const sig of sigs) this.entries.delete(sig);
+    this.forgetKey(redisKey);
+  }
+
+  private forgetKey(redisKey: string): void {
     this.byKey.delete(redisKey);
+    this.slots?.remove(redisKey);
+  }
+
+  /**
+   * Drops every reply that read a key of these cluster hash slots, and spoils such reads in
+   * flight (their reply may come from the master the slot just left). The first call starts
+   * indexing keys by slot, so later ones cost only the keys they drop.
+   */
+  dropSlots(slots: readonly number[]): void {
+    if (slots.length === SLOT_COUNT) return this.clear(); // a first slot map, or every slot moved
+    if (this.slots === null) {
+      this.slots = new SlotIndex();
+      for (const key of this.byKey.keys()) this.slots.add(key);
+    }
+    if (this.inflight.size > 0) {
+      const moved = new Uint8Array(SLOT_COUNT);
+      for (const slot of slots) moved[slot] = 1;
+      for (const [key, mark] of this.inflight) if (moved[slotOfCacheKey(key)] === 1) mark.invalidated = true;
+    }
+    for (const slot of slots) {
+      const keys = this.slots.keysIn(slot);
+      if (keys !== undefined) for (const key of keys) this.invalidate(key);
+    }
   }
 
   /** Drops everything, and spoils every read in flight. */
@@ -104,5 +137,6 @@ export class LruCache {
     for (const mark of this.inflight.values()) mark.invalidated = true;
     this.entries.clear();
     this.byKey.clear();
+    this.slots?.clear();
   }
 }

@@ -140,7 +140,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
         const target = this.redirectTarget(command, error);
         if (target === null) return;
         command.slot = target.slot;
-        this.topology.map.assign(target.slot, target.pool);
+        this.topology.assign(target.slot, target.pool);
         this.topology.scheduleRefresh();
         this.dispatch(command);
         return;
@@ -148,6 +148,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
       case 'ASK': {
         const target = this.redirectTarget(command, error);
         if (target === null) return;
+        this.topology.asked(target.slot);
         command.node = target.pool;
         command.onReplica = false;
         sendAsking(target.pool, command, command.database);
@@ -279,9 +280,10 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
         const r = parseRedirect((err as Error).message);
         if (code === 'MOVED' && r !== null) {
           slot = r.slot;
-          this.topology.map.assign(r.slot, this.topology.announced(r.host || hostOf(pool), r.port));
+          this.topology.assign(r.slot, this.topology.announced(r.host || hostOf(pool), r.port));
           this.topology.scheduleRefresh();
         } else if (code === 'ASK' && r !== null) {
+          this.topology.asked(r.slot);
           asking = this.topology.announced(r.host || hostOf(pool), r.port);
         } else {
           if (code !== 'TRYAGAIN') this.topology.scheduleRefresh();

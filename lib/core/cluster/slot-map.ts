@@ -149,23 +149,38 @@ export class SlotMap<N> {
     return index === NO_OWNER ? undefined : this.shards[index].master;
   }
 
-  /** Points `slot` at `master` (from a MOVED reply); a master not seen before gets a shard. */
-  assign(slot: number, master: N): void {
+  /**
+   * Points `slot` at `master` (from a MOVED reply); a master not seen before gets a shard.
+   * Returns whether the slot's master changed.
+   */
+  assign(slot: number, master: N): boolean {
+    const before = this.masterFor(slot);
     this.owner[slot] = this.addShard(master, []);
+    return before !== master;
   }
 
   /**
    * `replica` took over from `master` (it said so itself): every slot of that shard is its
-   * now, at once, before the full refresh confirms it. Returns false if `master` has no shard.
+   * now, at once, before the full refresh confirms it. Returns the slots that changed
+   * master (none if `master` has no shard).
    */
-  promote(master: N, replica: N): boolean {
+  promote(master: N, replica: N): number[] {
     const index = this.shardOf.get(master);
-    if (index === undefined || this.shardOf.has(replica)) return false;
+    if (index === undefined || this.shardOf.has(replica)) return [];
     const replicas = this.shards[index].replicas.filter((r) => r !== replica);
     this.shards[index] = { master: replica, replicas };
     this.shardOf.delete(master);
     this.shardOf.set(replica, index);
-    return true;
+    const slots: number[] = [];
+    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owner[slot] === index) slots.push(slot);
+    return slots;
+  }
+
+  /** The slots whose master differs in `next` (a hole counts as a master of its own). */
+  changedIn(next: SlotMap<N>): number[] {
+    const slots: number[] = [];
+    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.masterFor(slot) !== next.masterFor(slot)) slots.push(slot);
+    return slots;
   }
 
   /** Every master, with or without slots. */

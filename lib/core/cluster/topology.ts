@@ -48,6 +48,8 @@ export class Topology {
   private useShards = true;
   private closed = false;
   private masterTurn = 0;
+  /** Slots an ASK showed moving, until the map gives them their new master. */
+  private readonly migrating = new Uint8Array(SLOT_COUNT);
   /** Called after every new slot map (the router releases calls held for a failover). */
   onChange: (() => void) | null = null;
   private readonly onDisconnect = (info: { address?: string }) => {
@@ -117,8 +119,39 @@ export class Topology {
    * full refresh asked of it first.
    */
   promoted(master: ServerPool, replica: ServerPool): Promise<void> {
-    if (this.map.promote(master, replica)) this.onChange?.();
+    const moved = this.map.promote(master, replica);
+    if (moved.length > 0) {
+      this.ownersChanged(moved);
+      this.onChange?.();
+    }
     return this.refreshFrom(replica);
+  }
+
+  /** Points `slot` at `master` at once (a MOVED reply), before the refresh it triggers confirms it. */
+  assign(slot: number, master: ServerPool): void {
+    if (this.map.assign(slot, master)) this.ownersChanged([slot]);
+  }
+
+  /**
+   * An ASK for `slot`: it is moving to another master. Keys its current master does not
+   * hold are now created on the importing one, which never saw this client's reads (a
+   * cached `null` would never be invalidated): the slot counts as changing master, once
+   * per migration and slot-map refresh (later ASKs only show what is already known).
+   */
+  asked(slot: number): void {
+    if (this.migrating[slot] === 1) return;
+    this.migrating[slot] = 1;
+    this.events.emit('slot-owners-changed', { slots: [slot] });
+  }
+
+  /**
+   * The one place that learns a slot changed master (MOVED, a promotion, any refresh,
+   * periodic included): the client-side cache drops what it read from those slots, since
+   * the new master never saw those reads and will send no invalidation for them.
+   */
+  private ownersChanged(slots: readonly number[]): void {
+    for (const slot of slots) this.migrating[slot] = 0;
+    this.events.emit('slot-owners-changed', { slots });
   }
 
   /** Reloads the slot map asking `pool` first, once any refresh already running is done (it may predate what `pool` knows). */
@@ -203,7 +236,11 @@ export class Topology {
   private install(layouts: readonly ShardLayout[]): void {
     const map = SlotMap.from(layouts, (hp) => this.announced(hp[0], hp[1]));
     this.layouts = layouts;
+    const moved = this.map.changedIn(map);
     this.map = map;
+    // A migration may have been abandoned (SETSLOT STABLE): the next ASK counts again.
+    this.migrating.fill(0);
+    if (moved.length > 0) this.ownersChanged(moved);
     this.events.emit('cluster-refresh', { masters: map.shards.map((shard) => shard.master.key) });
     const inUse = new Set<ServerPool>(this.pinned);
     for (const shard of map.shards) {

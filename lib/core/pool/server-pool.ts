@@ -145,6 +145,9 @@ export class ServerPool {
     connection.setCloseHandler((error, unsent) => {
       this.open.delete(connection);
       if (slot.connection === connection) slot.connection = null;
+      // Every end, whatever its cause (loss, a refused set-up, this pool closed or retired):
+      // whoever set the connection up on 'shared-connection' learns it is gone.
+      this.events?.emit('shared-connection-end', { connection, pool: this });
       if (this.closed) {
         for (const p of unsent) p.fail(error);
         return;
