@@ -3,10 +3,12 @@
  * client-side-cache invalidations only, what the server sends — so a test can make
  * invalidations arrive late, as a loaded network does, while everything else flows at once.
  *
- * A connection becomes a carrier once the client sends `marker` on it: under RESP2 the
- * invalidation connection subscribes to `__redis__:invalidate`; under RESP3 invalidations
- * come on each tracked connection, which sends `TRACKING` (its replies are delayed as well:
- * the protocol orders them with the invalidations). Bytes keep their order on a connection;
+ * A connection becomes a carrier once the client sends one of `markers` on it: under RESP2
+ * the invalidation connection subscribes to `__redis__:invalidate`; under RESP3
+ * invalidations come on each tracked connection, which sends `TRACKING` (its replies are
+ * delayed as well: the protocol orders them with the invalidations). Under RESP2 the tracked
+ * connections can be named too (`TRACKING`), so that replies and invalidations are late by
+ * different amounts. Bytes keep their order on a connection;
  * each chunk waits `delayMs()` more than it arrived, never less than the one before it.
  * The fault proxy (lib/testing) delays every connection alike, which cannot make an
  * invalidation late relative to a reply.
@@ -28,7 +30,7 @@ interface Held {
   readonly at: number;
 }
 
-export async function startInvalidationDelayProxy(target: readonly [string, number], marker: string): Promise<InvalidationDelayProxy> {
+export async function startInvalidationDelayProxy(target: readonly [string, number], markers: readonly string[]): Promise<InvalidationDelayProxy> {
   const sockets = new Set<net.Socket>();
   const lanes = new Set<{ queue: Held[]; timer: NodeJS.Timeout | null }>();
   let waiters: (() => void)[] = [];
@@ -54,7 +56,7 @@ export async function startInvalidationDelayProxy(target: readonly [string, numb
       else settleWaiters();
     };
     client.on('data', (chunk: Buffer) => {
-      if (!carrier && chunk.includes(marker)) carrier = true;
+      if (!carrier && markers.some((marker) => chunk.includes(marker))) carrier = true;
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {

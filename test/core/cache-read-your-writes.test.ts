@@ -24,7 +24,7 @@ describe.each([2, 3] as const)('read-your-writes with client-side caching over R
   let other: Redis;
   let proxy: InvalidationDelayProxy;
   beforeAll(async () => {
-    proxy = await startInvalidationDelayProxy([server.host, server.port], respVersion === 2 ? '__redis__:invalidate' : 'TRACKING');
+    proxy = await startInvalidationDelayProxy([server.host, server.port], [respVersion === 2 ? '__redis__:invalidate' : 'TRACKING']);
     proxy.delayMs = () => 100;
   });
   afterAll(() => proxy.close());

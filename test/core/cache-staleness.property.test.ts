@@ -1,7 +1,8 @@
 /**
  * The client-side cache is never staler than what its client has seen: fast-check drives
  * random, overlapping reads and writes from two clients — `cached` (client-side caching,
- * through a proxy that delays its invalidations by a random time per chunk) and `plain`
+ * through a proxy that delays its invalidations and replies by a random time per chunk,
+ * so they arrive late and in every relative order TCP allows) and `plain`
  * (none) — against a real server, records when each call started and ended on one logical
  * clock, and checks every read of `cached` against the history:
  *
@@ -77,7 +78,8 @@ describe.each([2, 3] as const)('client-side cache staleness over RESP%i (propert
   let delivered: { at: number; keys: string[] | null }[] = [];
 
   beforeAll(async () => {
-    proxy = await startInvalidationDelayProxy([server.host, server.port], respVersion === 2 ? '__redis__:invalidate' : 'TRACKING');
+    // RESP2: the invalidation connection and the tracked ones, each chunk late by its own delay.
+    proxy = await startInvalidationDelayProxy([server.host, server.port], respVersion === 2 ? ['__redis__:invalidate', 'TRACKING'] : ['TRACKING']);
     cached = new Redis({ address: proxy.address, decoder: 'utf8', respVersion, clientSideCache: true });
     plain = new Redis({ address: [server.host, server.port], decoder: 'utf8' });
     // Observe (not replace) where the cache applies an invalidation: that is "delivered".
