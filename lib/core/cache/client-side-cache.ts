@@ -129,8 +129,21 @@ export class ClientSideCache {
    */
   write<T>(name: string, command: readonly CommandArg[], specs: CommandSpecs, send: () => Promise<T>): Promise<T> {
     const written = this.written(name, command, specs);
-    if (written !== EVERYTHING && !(written instanceof Promise) && written.length === 0) return send();
-    return this.around([written], send());
+    if (!Array.isArray(written)) return this.around([written], send());
+    // The common case (keys known at once), with nothing allocated beyond the two handlers.
+    const keys = written as readonly string[];
+    if (keys.length === 0) return send();
+    this.drop(keys);
+    return send().then(
+      (value) => {
+        this.drop(keys);
+        return value;
+      },
+      (err: unknown) => {
+        this.drop(keys);
+        throw err;
+      },
+    );
   }
 
   /**

@@ -189,20 +189,23 @@ function specRange(spec: KeySpec, args: readonly CommandArg[], out: [number, num
 /**
  * Every argument index that names a key — what a write may change — or `ASK_SERVER` when
  * only `COMMAND GETKEYS` can tell: a key spec of unknown type or flagged INCOMPLETE (SORT's
- * STORE, MIGRATE's KEYS), or movable keys on a server without key specs. Servers without
- * key specs (before 7.0) give the legacy first/last/step range, exact for commands without
- * movable keys. Indexes may repeat when two specs name the same argument.
+ * STORE, MIGRATE's KEYS), or movable keys on a server without key specs. Indexes may repeat
+ * when two specs name the same argument.
+ *
+ * A command without movable keys has them all in its legacy first/last/step range: the
+ * server derives that range from the key specs and flags the command movable whenever the
+ * range cannot cover them (ranges not adjacent, a step other than 1, a keyword or keynum
+ * spec, an INCOMPLETE one). So the range is read directly, as on servers before 7.0.
  */
 export function keyIndexes(spec: CommandSpec, args: readonly CommandArg[]): number[] | typeof ASK_SERVER {
   const found: number[] = [];
-  if (spec.keySpecs.length === 0) {
-    if (spec.movable) return ASK_SERVER;
+  if (!spec.movable) {
     if (spec.firstKey <= 0) return found;
     const last = spec.lastKey < 0 ? args.length + spec.lastKey : Math.min(spec.lastKey, args.length - 1);
     for (let i = spec.firstKey; i <= last; i += spec.keyStep) found.push(i);
     return found;
   }
-  if (spec.unsure || spec.incomplete) return ASK_SERVER;
+  if (spec.keySpecs.length === 0 || spec.unsure || spec.incomplete) return ASK_SERVER;
   const range: [number, number, number] = [0, 0, 1];
   for (const keySpec of spec.keySpecs) {
     if (!specRange(keySpec, args, range)) continue;
