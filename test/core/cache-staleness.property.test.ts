@@ -9,8 +9,9 @@
  * A read may return the value of any write that could have been the key's latest when the
  * read ran. It must not return a value every producer of which is *definitely older* (its
  * call ended before the other began) than a write the reading client has seen:
- * - its own writes (any command, any path: SET, EVAL, MSET, DEL, RENAME, a pipeline, a
- *   MULTI/EXEC on `connection()`) whose reply arrived before the read started;
+ * - its own writes (any command, any path: SET, EVAL, MSET, DEL, RENAME, COPY, a pipeline,
+ *   a MULTI/EXEC on `connection()`, as calls or one pipeline) whose reply arrived before the
+ *   read started;
  * - `plain`'s writes whose reply arrived before an invalidation of that key was delivered
  *   to `cached` (observed where the cache applies it), itself before the read started.
  *
@@ -32,8 +33,9 @@ type Key = (typeof KEYS)[number];
 type Op =
   | { kind: 'get'; key: Key }
   | { kind: 'mget'; keys: [Key, Key] }
-  | { kind: 'set' | 'eval' | 'rename' | 'pipeline'; by: 'cached' | 'plain'; key: Key }
-  | { kind: 'mset' | 'del' | 'multi'; by: 'cached' | 'plain'; keys: [Key, Key] };
+  | { kind: 'set' | 'eval' | 'rename' | 'copy' | 'pipeline'; by: 'cached' | 'plain'; key: Key }
+  | { kind: 'mset' | 'del'; by: 'cached' | 'plain'; keys: [Key, Key] }
+  | { kind: 'multi'; by: 'cached'; keys: [Key, Key]; batched: boolean };
 
 /** A write or a read as it happened: logical times of the call and of its reply. */
 interface Write {
@@ -57,9 +59,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), key }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('mget' as const), keys: twoKeys }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), by, key }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('eval' as const, 'rename' as const, 'pipeline' as const), by: fc.constant('cached' as const), key }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('eval' as const, 'rename' as const, 'copy' as const, 'pipeline' as const), by: fc.constant('cached' as const), key }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('mset' as const, 'del' as const), by, keys: twoKeys }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('multi' as const), by: fc.constant('cached' as const), keys: twoKeys }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('multi' as const), by: fc.constant('cached' as const), keys: twoKeys, batched: fc.boolean() }) },
 );
 /** Each op with the time (ms) to wait before starting it; 0 starts it alongside the previous ones. */
 const schedule = fc.array(fc.tuple(op, fc.constantFrom(0, 0, 0, 1, 2, 5)), { minLength: 10, maxLength: 40 });
@@ -161,6 +163,12 @@ describe.each([2, 3] as const)('client-side cache staleness over RESP%i (propert
         ++clock;
         wrote(o.key, id);
         return;
+      case 'copy':
+        await cached.call('set', `${id}:tmp`, id);
+        await cached.call('copy', `${id}:tmp`, k(o.key), 'replace');
+        ++clock;
+        wrote(o.key, id);
+        return;
       case 'mset':
         await (o.by === 'cached' ? cached : plain).call('mset', k(o.keys[0]), `${id}:0`, k(o.keys[1]), `${id}:1`);
         ++clock;
@@ -176,10 +184,13 @@ describe.each([2, 3] as const)('client-side cache staleness over RESP%i (propert
       case 'multi': {
         const c = await cached.connection();
         try {
-          await c.call('multi');
-          await c.call('set', k(o.keys[0]), id);
-          await c.call('del', k(o.keys[1]));
-          await c.call('exec');
+          if (o.batched) await c.pipeline([['multi'], ['set', k(o.keys[0]), id], ['del', k(o.keys[1])], ['exec']]);
+          else {
+            await c.call('multi');
+            await c.call('set', k(o.keys[0]), id);
+            await c.call('del', k(o.keys[1]));
+            await c.call('exec');
+          }
           ++clock;
           wrote(o.keys[0], id);
           wrote(o.keys[1], null);
