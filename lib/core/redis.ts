@@ -10,6 +10,8 @@ import { ClientCore, type Topology } from './client-core.js';
 import type { EndpointInfo, Router } from './routing/router.js';
 import { Connection } from './api/connection.js';
 import { PushConnection } from './api/push-connection.js';
+import { ExclusiveWrites } from './cache/exclusive-writes.js';
+import type { ClientSideCache } from './cache/client-side-cache.js';
 import { parsePipeline } from './api/pipeline-args.js';
 import { leaseOn, runBatchExclusive } from './pool/exclusive.js';
 import type { PoolGauges } from './pool/server-pool.js';
@@ -102,14 +104,25 @@ class RedisClient {
   }
 
   #run(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    const cache = this.#core.cache;
+    // The cached path's closures live in #cached: here they would cost every call a context.
+    return cache === null ? this.#send(name, command, view, endpoint) : this.#cached(cache, name, command, view, endpoint);
+  }
+
+  #cached(cache: ClientSideCache, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
     const core = this.#core;
-    const cache = core.cache;
-    if (cache !== null && endpoint === undefined) {
-      if (cache.cacheable(name, command)) {
-        return cache.read(name, command, view.decode, view.database, () => this.#dispatch(name, command, view, undefined));
-      }
-      cache.written(name, command);
+    if (endpoint === undefined && cache.cacheable(name, command)) {
+      return cache.read(name, command, view.decode, view.database, () => this.#dispatch(name, command, view, undefined));
     }
+    // Every other command may write (also one sent to an `endpoint`): the keys it may change
+    // are known from the router's command table, so the router must exist first.
+    const router = core.router;
+    if (router === null) return core.getRouter().then(() => this.#cached(cache, name, command, view, endpoint));
+    return cache.write(name, command, router.commands, () => this.#send(name, command, view, endpoint));
+  }
+
+  #send(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    const core = this.#core;
     if ((name === 'eval' || name === 'eval_ro') && endpoint === undefined) {
       return core.scripts.run(name, command, (args) => this.#dispatch(name, args as CommandArg[], view, undefined));
     }
@@ -187,15 +200,18 @@ class RedisClient {
 
   async #pipeline(commands: CommandArg[][], settings: DecodeSettings[], view: ViewSettings, blockMs: number[] | null): Promise<any[]> {
     const cache = this.#core.cache;
-    if (cache !== null) for (const command of commands) cache.written(commandName(command[0]), command);
     const router = this.#core.router ?? (await this.#core.getRouter());
-    let results: unknown[];
-    if (blockMs !== null) {
+    const send = async (): Promise<unknown[]> => {
+      if (blockMs === null) return router.pipeline(commands, settings, view.database);
       // A blocking command would stall the shared socket: run this pipeline on its own connection.
       const { lease } = await router.take({ key: commands[0]?.[1] });
-      results = await runBatchExclusive(lease, commands, settings, view.database, blockMs);
-    } else {
-      results = await router.pipeline(commands, settings, view.database);
+      return runBatchExclusive(lease, commands, settings, view.database, blockMs);
+    };
+    let results: unknown[];
+    if (cache === null) results = await send();
+    else {
+      const writes = commands.map((command) => cache.written(commandName(command[0]), command, router.commands));
+      results = await cache.around(writes, send());
     }
     for (let i = 0; i < results.length; i++) if (results[i] instanceof Error) throw new PipelinedExceptions(results);
     return results;
@@ -228,7 +244,9 @@ class RedisClient {
       return new PushConnection(taken, view.decode);
     }
     await leaseOn(taken.lease, view.database);
-    return new Connection(taken, { decode: view.decode, database: view.database });
+    const cache = this.#core.cache;
+    const writes = cache === null ? null : new ExclusiveWrites(cache, router.commands);
+    return new Connection(taken, { decode: view.decode, database: view.database }, writes);
   }
 
   /** The servers this client talks to, with their role. */

@@ -67,3 +67,38 @@ it.each([2, 3] as const)('keeps client-side caches consistent across nodes (RESP
   await eventually(() => redis.clientSideCacheStats().entries === 0);
   for (const k of keys) expect(await redis.call('get', k)).toBe('v2');
 });
+
+it.each([2, 3] as const)('reads its own writes with client-side caching on a cluster: split MSET, EVAL, RENAME, MULTI on connection({ key }) (RESP%i)', async (respVersion) => {
+  // The cluster path of the cache's key lookup (the routing table's specs). The standalone
+  // tests (test/core/cache-read-your-writes.test.ts) hold invalidations back to prove the
+  // timing; here they only flow as fast as the nodes send them.
+  await using redis = new Redis({ addresses: cluster.addresses, decoder: 'utf8', respVersion, clientSideCache: true });
+  await using other = new Redis({ addresses: cluster.addresses, decoder: 'utf8' });
+  const keys = ['ryw:a', 'ryw:b', '{ryw}:c', '{ryw}:d'];
+  const cacheAll = async (value: string) => {
+    for (const k of keys) await other.call('set', k, value);
+    await eventually(async () => {
+      for (const k of keys) if ((await redis.call('get', k)) !== value) return false;
+      const hits = redis.clientSideCacheStats().hits;
+      for (const k of keys) await redis.call('get', k);
+      return redis.clientSideCacheStats().hits === hits + keys.length;
+    });
+  };
+  await cacheAll('old');
+  await redis.call('mset', 'ryw:a', '1', 'ryw:b', '2', '{ryw}:c', '3');
+  expect(await redis.call('mget', 'ryw:a', 'ryw:b', '{ryw}:c')).toEqual(['1', '2', '3']);
+  await cacheAll('old');
+  await redis.call('eval', "return redis.call('set', KEYS[1], ARGV[1])", 1, 'ryw:b', 'script');
+  expect(await redis.call('get', 'ryw:b')).toBe('script');
+  await redis.call('rename', '{ryw}:c', '{ryw}:d');
+  expect(await redis.call('get', '{ryw}:d')).toBe('old');
+  expect(await redis.call('get', '{ryw}:c')).toBeNull();
+  await cacheAll('old');
+  const c = await redis.connection({ key: '{ryw}' });
+  try {
+    await c.pipeline([['multi'], ['set', '{ryw}:c', 'tx'], ['del', '{ryw}:d'], ['exec']]);
+  } finally {
+    await c.release();
+  }
+  expect(await redis.call('mget', '{ryw}:c', '{ryw}:d')).toEqual(['tx', null]);
+});

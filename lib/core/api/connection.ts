@@ -9,6 +9,7 @@ import type { TakenConnection } from '../routing/router.js';
 import { parsePipeline } from './pipeline-args.js';
 import { commandChannel } from '../diagnostics/channels.js';
 import { traceCall, tracePipeline } from '../diagnostics/trace-command.js';
+import type { ExclusiveWrites } from '../cache/exclusive-writes.js';
 
 /**
  * An exclusive connection from the pool (`redis.connection()`): transactions, WATCH,
@@ -22,11 +23,14 @@ import { traceCall, tracePipeline } from '../diagnostics/trace-command.js';
 export class Connection {
   readonly #taken: TakenConnection;
   readonly #view: ViewSettings;
+  /** With client-side caching: tells the cache what this connection's writes changed. */
+  readonly #writes: ExclusiveWrites | null;
 
   /** @internal Created by `Redis.connection()`, on the lease's database. */
-  constructor(taken: TakenConnection, view: ViewSettings) {
+  constructor(taken: TakenConnection, view: ViewSettings, writes: ExclusiveWrites | null = null) {
     this.#taken = taken;
     this.#view = view;
+    this.#writes = writes;
   }
 
   /** `host:port` (or socket path) of the server this connection is on. */
@@ -63,9 +67,14 @@ export class Connection {
   }
 
   #send(name: string, command: CommandArg[], view: ViewSettings): Promise<any> {
-    const promise = this.#taken.lease.send(command, view.decode, blockingTimeoutMs(name, command) ?? 0);
+    // With a cache, #tellCache holds the closure: here it would cost every call a context.
+    const promise = this.#writes === null ? this.#taken.lease.send(command, view.decode, blockingTimeoutMs(name, command) ?? 0) : this.#tellCache(name, command, view);
     const explain = this.#taken.explainError;
     return explain === undefined ? promise : promise.catch((err: Error) => Promise.reject(explain(err)));
+  }
+
+  #tellCache(name: string, command: CommandArg[], view: ViewSettings): Promise<unknown> {
+    return this.#writes!.call(name, command, () => this.#taken.lease.send(command, view.decode, blockingTimeoutMs(name, command) ?? 0));
   }
 
   /** Sends the commands in one write; resolves to the replies, or rejects with `PipelinedExceptions`. */
@@ -74,22 +83,25 @@ export class Connection {
     const view = this.#settings(settings);
     const parsed = parsePipeline(commands, view.decode);
     const blockMs = new Array<number>(parsed.commands.length);
+    const names = new Array<string>(parsed.commands.length);
     for (let i = 0; i < parsed.commands.length; i++) {
       const c = parsed.commands[i];
-      const name = commandName(c[0]);
+      const name = (names[i] = commandName(c[0]));
       this.#checkUsable(name, c);
       blockMs[i] = blockingTimeoutMs(name, c) ?? 0;
     }
-    if (commandChannel.hasSubscribers) return this.#tracedBatch(parsed.commands, parsed.settings, blockMs);
-    return this.#sendBatch(parsed.commands, parsed.settings, blockMs);
+    if (commandChannel.hasSubscribers) return this.#tracedBatch(parsed.commands, names, parsed.settings, blockMs);
+    return this.#sendBatch(parsed.commands, names, parsed.settings, blockMs);
   }
 
-  #tracedBatch(commands: CommandArg[][], settings: DecodeSettings[], blockMs: number[]): Promise<any[]> {
-    return tracePipeline(commands, settings, this.#taken.lease.database, (traced) => this.#sendBatch(commands, traced, blockMs));
+  #tracedBatch(commands: CommandArg[][], names: string[], settings: DecodeSettings[], blockMs: number[]): Promise<any[]> {
+    return tracePipeline(commands, settings, this.#taken.lease.database, (traced) => this.#sendBatch(commands, names, traced, blockMs));
   }
 
-  async #sendBatch(commands: CommandArg[][], settings: DecodeSettings[], blockMs: number[]): Promise<any[]> {
-    const results = await this.#taken.lease.sendBatch(commands, settings, blockMs);
+  async #sendBatch(commands: CommandArg[][], names: string[], settings: DecodeSettings[], blockMs: number[]): Promise<any[]> {
+    const writes = this.#writes;
+    const send = () => this.#taken.lease.sendBatch(commands, settings, blockMs);
+    const results = await (writes === null ? send() : writes.batch(commands, names, send));
     const explain = this.#taken.explainError;
     if (explain !== undefined) for (let i = 0; i < results.length; i++) if (results[i] instanceof Error) results[i] = explain(results[i] as Error);
     if (results.some((r) => r instanceof Error)) throw new PipelinedExceptions(results);
@@ -99,7 +111,7 @@ export class Connection {
   /** A view of this connection with other decoder/attributes settings (the database is the socket's: use SELECT). */
   modify(settings: CallSettings): Connection {
     const change = validateCallSettings(settings as Record<string, unknown>, SETTING_KEYS, 'modify');
-    return new Connection(this.#taken, this.#settings(change));
+    return new Connection(this.#taken, this.#settings(change), this.#writes);
   }
 
   /** Gives the connection back to the pool in a clean state (or discards it). Idempotent. */

@@ -6,6 +6,11 @@ import type { ServerPool } from '../pool/server-pool.js';
 import type { Lease } from '../pool/lease.js';
 import { LruCache } from './lru-cache.js';
 import { backoffMs } from '../transport/connect.js';
+import { cacheKeyOf } from './cache-key.js';
+import { EVERYTHING, keysWritten, type Written } from './written-keys.js';
+import type { CommandSpecs } from '../commands/command-specs.js';
+
+export { cacheKeyOf };
 
 /** Read-only commands whose reply depends on their one key (`args[1]`) and nothing else. */
 const CACHEABLE = new Set([
@@ -20,27 +25,8 @@ const CACHEABLE = new Set([
 const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
 const RAW: DecodeSettings = { decoder: null, attributes: false };
 type Mark = { count: number; invalidated: boolean };
+const NO_KEYS: Written = Object.freeze([]);
 function noop(): void {}
-
-/** Encoders that write an all-ASCII string as exactly its characters, one byte each. */
-const ASCII_SAFE = new Set<string>(['utf8', 'utf-8', 'latin1', 'binary', 'ascii']);
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/**
- * The cache's name for an argument: the exact bytes sent, as a latin1 string (one char per
- * byte). Strings go through the configured encoder as the wire does, so `'é'` (two UTF-8
- * bytes) and `Buffer.from([0xe9])` are different keys, and the invalidation of a non-ASCII
- * key (its bytes, read back as latin1) finds the entry. ASCII strings under an
- * ASCII-compatible encoder are their own bytes: no Buffer is made for them.
- */
-export function cacheKeyOf(arg: CommandArg, encoder: BufferEncoding): string {
-  if (typeof arg === 'string') {
-    if (ASCII_SAFE.has(encoder) && !NON_ASCII.test(arg)) return arg;
-    return Buffer.from(arg, encoder).toString('latin1');
-  }
-  if (typeof arg === 'number' || typeof arg === 'bigint') return String(arg);
-  return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString('latin1');
-}
 
 /** Per server (RESP2 only): the push connection that receives invalidations for the others. */
 interface Redirect {
@@ -136,11 +122,73 @@ export class ClientSideCache {
   }
 
   /**
-   * A command that may write: forget its key at once, so this client reads its own writes
-   * even before the server's invalidation arrives (on RESP2 it comes on another socket).
+   * What `command` may change, in cache keys (see `keysWritten`): nothing for the reads
+   * this cache answers, the keys the server's command table names for the rest.
    */
-  written(name: string, command: readonly CommandArg[]): void {
-    if (command.length >= 2 && !CACHEABLE.has(name) && name !== 'mget') this.lru.invalidate(cacheKeyOf(command[1], this.encoder));
+  written(name: string, command: readonly CommandArg[], specs: CommandSpecs): Written | Promise<Written> {
+    if (CACHEABLE.has(name) || name === 'mget') return NO_KEYS;
+    return keysWritten(name, command, specs, this.encoder);
+  }
+
+  /**
+   * A command that may write, sent by `send`: see `around`. Read-your-writes: once its reply
+   * resolves, no read of this client returns a value older than the write.
+   */
+  write<T>(name: string, command: readonly CommandArg[], specs: CommandSpecs, send: () => Promise<T>): Promise<T> {
+    const written = this.written(name, command, specs);
+    if (!Array.isArray(written)) return this.around([written], send());
+    // The common case (keys known at once), with nothing allocated beyond the two handlers.
+    const keys = written as readonly string[];
+    if (keys.length === 0) return send();
+    this.drop(keys);
+    return send().then(
+      (value) => {
+        this.drop(keys);
+        return value;
+      },
+      (err: unknown) => {
+        this.drop(keys);
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Drops the keys `writes` name as far as they are known now (reads issued meanwhile skip
+   * the old entries), and all of them again when `reply` settles, before the caller sees it:
+   * a read that was on its way and settles later is not stored (the lru's marks), and one
+   * that settled meanwhile is dropped. A failed write drops them too: a script may have
+   * written before its error, and a lost connection leaves the outcome unknown.
+   */
+  around<T>(writes: readonly (Written | Promise<Written>)[], reply: Promise<T>): Promise<T> {
+    let loading: Promise<Written>[] | null = null;
+    for (const w of writes) {
+      if (w instanceof Promise) (loading ??= []).push(w);
+      else this.drop(w);
+    }
+    const after = (): Promise<void> | undefined => {
+      for (const w of writes) if (!(w instanceof Promise)) this.drop(w);
+      if (loading === null) return undefined;
+      return Promise.all(loading).then((known) => {
+        for (const w of known) this.drop(w);
+      });
+    };
+    return reply.then(
+      (value) => {
+        const wait = after();
+        return wait === undefined ? value : wait.then(() => value);
+      },
+      (err: unknown) => {
+        const wait = after();
+        if (wait === undefined) throw err;
+        return wait.then(() => Promise.reject(err));
+      },
+    );
+  }
+
+  private drop(written: Written): void {
+    if (written === EVERYTHING) this.lru.clear();
+    else for (const key of written) this.lru.invalidate(key);
   }
 
   stats(): { hits: number; misses: number; entries: number } {

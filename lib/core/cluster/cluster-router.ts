@@ -52,6 +52,11 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
     topology.onChange = () => this.failover.release();
   }
 
+  /** The same table routing uses: COMMAND INFO asked of any master. */
+  get commands(): KeyExtractor {
+    return this.keys;
+  }
+
   send(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown> {
     const name = commandName(args[0]);
     const multi = MULTI_KEY.get(name);

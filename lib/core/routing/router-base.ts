@@ -4,6 +4,7 @@ import { pendingCall } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { runExclusive } from '../pool/exclusive.js';
 import type { EndpointInfo, Router, TakenConnection } from './router.js';
+import { CommandSpecs } from '../commands/command-specs.js';
 
 /** A command on one pool: on its shared connection, or (`blockMs` set) on an exclusive one. */
 export function sendOn(pool: ServerPool, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown> {
@@ -18,6 +19,7 @@ export function sendOn(pool: ServerPool, args: readonly CommandArg[], settings: 
  * adds only the choice of a node (the way a pool sits on its pool base).
  */
 export abstract class RouterBase implements Router {
+  abstract readonly commands: CommandSpecs;
   abstract send(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown>;
   abstract pipeline(commands: readonly (readonly CommandArg[])[], settings: readonly DecodeSettings[], database: number): Promise<unknown[]>;
   abstract sendBlocking(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs: number): Promise<unknown>;
@@ -39,6 +41,9 @@ export abstract class RouterBase implements Router {
  * through the router's own `send`/`sendBlocking`, so it follows the master like any call.
  */
 export abstract class SingleMasterRouter extends RouterBase {
+  /** Asked of the master, like any call (only the client-side cache needs it here: routing does not). */
+  readonly commands = new CommandSpecs((args, settings) => this.send(args, settings, 0));
+
   /** The master's `host:port`, as a fan-out reports it. */
   protected abstract masterKey(): string;
 

@@ -2,6 +2,7 @@ import type { Address } from '../options.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import type { Lease } from '../pool/lease.js';
 import type { ServerPool } from '../pool/server-pool.js';
+import type { CommandSpecs } from '../commands/command-specs.js';
 
 /** One server the client talks to, as `endpoints()` lists it. */
 export interface EndpointInfo {
@@ -28,6 +29,8 @@ export interface SlotOwners {
  * classifies commands, the router decides where each command goes.
  */
 export interface Router {
+  /** The server's command table (COMMAND INFO), loaded per name on first use: key positions, flags. */
+  readonly commands: CommandSpecs;
   /** A command on the shared, multiplexed connection of the owning server. */
   send(args: readonly CommandArg[], settings: DecodeSettings, database: number): Promise<unknown>;
   /** Many commands; resolves to every reply or error (as values), in the caller's order. */

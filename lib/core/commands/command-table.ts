@@ -1,6 +1,6 @@
 import type { CommandArg } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
-import { field, list, num, text } from './reply-shape.js';
+import { field, list, num, text } from '../cluster/reply-shape.js';
 
 /** How a key spec finds where its keys begin (Redis 7 "key specifications"). */
 type BeginSearch = { kind: 'index'; index: number } | { kind: 'keyword'; keyword: string; startFrom: number } | { kind: 'unknown' };
@@ -13,6 +13,8 @@ type FindKeys =
 export interface KeySpec {
   readonly begin: BeginSearch;
   readonly find: FindKeys;
+  /** Flagged INCOMPLETE: the spec may miss keys (MIGRATE's KEYS list, SORT's STORE). */
+  readonly incomplete: boolean;
 }
 
 /** What routing needs to know about one command (or subcommand, named `container|sub`). */
@@ -24,9 +26,14 @@ export interface CommandSpec {
   readonly movable: boolean;
   /** Legacy first-key position (0: no keys); exact for commands without movable keys. */
   readonly firstKey: number;
+  /** Legacy last-key position (negative: from the end) and step, for servers without key specs. */
+  readonly lastKey: number;
+  readonly keyStep: number;
   readonly keySpecs: readonly KeySpec[];
   /** A key spec the client cannot evaluate (type unknown): ask the server when no key was found. */
   readonly unsure: boolean;
+  /** A key spec that may miss keys (INCOMPLETE): every key is only known by asking the server. */
+  readonly incomplete: boolean;
   /** Subcommands by their lower-case name (`object` → `encoding`). */
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
 }
@@ -45,9 +52,11 @@ export function parseCommandInfo(entry: unknown): CommandSpec | null {
   const flags = new Set(list(entry[2]).map((f) => text(f).toLowerCase()));
   const keySpecs: KeySpec[] = [];
   let unsure = false;
+  let incomplete = false;
   for (const raw of list(entry[8])) {
     const spec = parseKeySpec(raw);
     if (spec.begin.kind === 'unknown' || spec.find.kind === 'unknown') unsure = true;
+    if (spec.incomplete) incomplete = true;
     keySpecs.push(spec);
   }
   let subcommands: Map<string, CommandSpec> | null = null;
@@ -63,8 +72,11 @@ export function parseCommandInfo(entry: unknown): CommandSpec | null {
     readonly: flags.has('readonly'),
     movable: flags.has('movablekeys'),
     firstKey: num(entry[3]) || 0,
+    lastKey: num(entry[4]) || 0,
+    keyStep: num(entry[5]) || 1,
     keySpecs,
     unsure,
+    incomplete,
     subcommands,
   };
 }
@@ -92,7 +104,8 @@ function parseKeySpec(raw: unknown): KeySpec {
       find = { kind: 'keynum', keyNumIndex: num(field(fkSpec, 'keynumidx')), firstKey: num(field(fkSpec, 'firstkey')), step: num(field(fkSpec, 'keystep')) || 1 };
       break;
   }
-  return { begin, find };
+  const incomplete = list(field(raw, 'flags')).some((f) => text(f).toLowerCase() === 'incomplete');
+  return { begin, find, incomplete };
 }
 
 /**
@@ -118,6 +131,18 @@ export function firstKeyIndex(spec: CommandSpec, args: readonly CommandArg[]): n
 }
 
 function specFirstKey(spec: KeySpec, args: readonly CommandArg[]): number {
+  return specRange(spec, args, scratch) ? scratch[0] : NO_KEY;
+}
+
+/** Reused by `specRange` callers that only read it before the next call (no allocation per command). */
+const scratch: [first: number, last: number, step: number] = [0, 0, 1];
+
+/**
+ * Where one key spec finds its keys in `args`, as the server's `getKeysUsingKeySpecs`
+ * evaluates it: writes `[first, last, step]` into `out` (last clamped to the arguments) and
+ * returns true, or false when the spec finds no key here.
+ */
+function specRange(spec: KeySpec, args: readonly CommandArg[], out: [number, number, number]): boolean {
   const argc = args.length;
   let first: number;
   const begin = spec.begin;
@@ -133,22 +158,58 @@ function specFirstKey(spec: KeySpec, args: readonly CommandArg[]): number {
         break;
       }
     }
-    if (first === 0) return NO_KEY;
-  } else return NO_KEY;
+    if (first === 0) return false;
+  } else return false;
 
   const find = spec.find;
   let last: number;
+  let step = 1;
   if (find.kind === 'range') {
     if (find.lastKey >= 0) last = first + find.lastKey;
     else if (find.limit === 0) last = argc + find.lastKey;
     else last = first + (Math.floor((argc - first) / find.limit) + find.lastKey);
+    step = find.step;
   } else if (find.kind === 'keynum') {
     const numIndex = first + find.keyNumIndex;
-    if (numIndex >= argc) return NO_KEY;
+    if (numIndex >= argc) return false;
     const count = Number(typeof args[numIndex] === 'string' || typeof args[numIndex] === 'number' || typeof args[numIndex] === 'bigint' ? args[numIndex] : commandName(args[numIndex]));
-    if (!Number.isInteger(count) || count <= 0) return NO_KEY;
+    if (!Number.isInteger(count) || count <= 0) return false;
     first += find.firstKey;
-    last = first + count - 1;
-  } else return NO_KEY;
-  return first <= last && first < argc ? first : NO_KEY;
+    step = find.step;
+    last = first + (count - 1) * step;
+  } else return false;
+  if (last >= argc) last = argc - 1;
+  if (first > last || first < 1) return false;
+  out[0] = first;
+  out[1] = last;
+  out[2] = step > 0 ? step : 1;
+  return true;
+}
+
+/**
+ * Every argument index that names a key — what a write may change — or `ASK_SERVER` when
+ * only `COMMAND GETKEYS` can tell: a key spec of unknown type or flagged INCOMPLETE (SORT's
+ * STORE, MIGRATE's KEYS), or movable keys on a server without key specs. Indexes may repeat
+ * when two specs name the same argument.
+ *
+ * A command without movable keys has them all in its legacy first/last/step range: the
+ * server derives that range from the key specs and flags the command movable whenever the
+ * range cannot cover them (ranges not adjacent, a step other than 1, a keyword or keynum
+ * spec, an INCOMPLETE one). So the range is read directly, as on servers before 7.0.
+ */
+export function keyIndexes(spec: CommandSpec, args: readonly CommandArg[]): number[] | typeof ASK_SERVER {
+  const found: number[] = [];
+  if (!spec.movable) {
+    if (spec.firstKey <= 0) return found;
+    const last = spec.lastKey < 0 ? args.length + spec.lastKey : Math.min(spec.lastKey, args.length - 1);
+    for (let i = spec.firstKey; i <= last; i += spec.keyStep) found.push(i);
+    return found;
+  }
+  if (spec.keySpecs.length === 0 || spec.unsure || spec.incomplete) return ASK_SERVER;
+  const range: [number, number, number] = [0, 0, 1];
+  for (const keySpec of spec.keySpecs) {
+    if (!specRange(keySpec, args, range)) continue;
+    for (let i = range[0]; i <= range[1]; i += range[2]) found.push(i);
+  }
+  return found;
 }
