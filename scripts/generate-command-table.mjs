@@ -4,7 +4,7 @@
  * (`src/commands/*.json` of a Redis 7.2+ source tree): per command and subcommand, the
  * argument grammar as a tuple type and the reply as a type built from `reply_schema`.
  *
- *   npm run generate:commands -- /path/to/redis/src/commands [--commit <sha>] [--version <x.y.z>]
+ *   npm run generate:commands -- /path/to/redis/src/commands [--commit <sha>] [--version <x.y.z>] [--out <file>]
  *
  * The JSON files are the facts we derive from; they are not committed. The Redis version is
  * read from `../version.h` beside the commands folder, the commit from `git rev-parse HEAD`
@@ -24,7 +24,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../lib/core/commands/command-table.generated.ts');
+const DEFAULT_OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../lib/core/commands/command-table.generated.ts');
 
 /** Integer replies that carry a value a user sets (a counter, a bit field, an expiry): they can pass 2^53. */
 const WIDE_INTEGERS = new Set([
@@ -55,7 +55,7 @@ const SIMPLE = { key: 'K', string: 'A', pattern: 'A', integer: 'I', 'unix-time':
 function main(argv) {
   const dir = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
   if (dir === undefined) {
-    console.error('usage: generate-command-table.mjs <redis>/src/commands [--commit <sha>] [--version <x.y.z>]');
+    console.error('usage: generate-command-table.mjs <redis>/src/commands [--commit <sha>] [--version <x.y.z>] [--out <file>]');
     process.exit(2);
   }
   const flag = (name) => {
@@ -64,6 +64,7 @@ function main(argv) {
   };
   const version = flag('version') ?? readVersion(dir);
   const commit = flag('commit') ?? readCommit(dir);
+  const out = flag('out') ?? DEFAULT_OUT;
   const commands = new Map();
   const subcommands = new Map();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
@@ -78,8 +79,8 @@ function main(argv) {
       }
     }
   }
-  writeFileSync(OUT, render(commands, subcommands, version, commit));
-  console.log(`wrote ${OUT}: ${commands.size} commands, ${[...subcommands.values()].reduce((n, m) => n + m.size, 0)} subcommands (Redis ${version}, ${commit})`);
+  writeFileSync(out, render(commands, subcommands, version, commit));
+  console.log(`wrote ${out}: ${commands.size} commands, ${[...subcommands.values()].reduce((n, m) => n + m.size, 0)} subcommands (Redis ${version}, ${commit})`);
 }
 
 function readVersion(dir) {
