@@ -153,10 +153,12 @@ export interface TypedConnection<D, P extends RespVersion, At> extends Connectio
   /** Sends one command and resolves to its typed reply; a trailing plain object holds `{ decoder, attributes }`. */
   call<N extends CommandName, Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
   /** Sends the commands in one write; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
-  pipeline<const Commands extends readonly (PipelineCommand | readonly unknown[])[], const S extends CallSettings = {}>(
+  pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
     commands: Commands,
     options?: S,
   ): Promise<PipelineReplies<DecoderAfter<D, S>, P, AttributesAfter<At, S>, Commands>>;
+  /** Commands built at run time (not a literal list): replies `any`. */
+  pipeline(commands: readonly (readonly unknown[])[], options?: CallSettings): Promise<any[]>;
   /** A view of this connection with other decoder/attributes settings, typed for them. */
   modify<const S extends CallSettings>(settings: S): Connection<DecoderAfter<D, S>, P, AttributesAfter<At, S>>;
 }

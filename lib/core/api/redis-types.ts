@@ -48,10 +48,12 @@ export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisM
    */
   call<N extends CommandName, Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
   /** Sends the commands together; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
-  pipeline<const Commands extends readonly (PipelineCommand | readonly unknown[])[], const S extends CallSettings = {}>(
+  pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
     commands: Commands,
     options?: S,
   ): Promise<PipelineReplies<DecoderAfter<D, S>, P, AttributesAfter<At, S>, Commands>>;
+  /** Commands built at run time (not a literal list): replies `any`. */
+  pipeline(commands: readonly (readonly unknown[])[], options?: CallSettings): Promise<any[]>;
   /** A view with other `decoder`, `attributes` or `database` sharing this client's connections; typed for its settings. */
   modify<const S extends CallSettings>(settings: S): TypedRedis<DecoderAfter<D, S>, P, AttributesAfter<At, S>, C> & C;
   /** An exclusive connection (`push: true` for pub/sub and MONITOR); give it back with `release()`/`close()`. */
