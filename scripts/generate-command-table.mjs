@@ -195,7 +195,7 @@ function argsTuple(grammar, head) {
     if (arg.optional || arg.token !== undefined || type === undefined) break;
     if (arg.multiple) {
       const rest = i === grammar.length - 1 ? type : 'A';
-      return `[${[...elements, `...rest: (${rest} | O)[]`].join(', ')}]`;
+      return `readonly [${[...elements, `...rest: (${rest} | O)[]`].join(', ')}]`;
     }
     elements.push(`${label(arg.name, used)}: ${type}`);
   }
@@ -216,7 +216,7 @@ function argsTuple(grammar, head) {
     for (let n = min; n < max; n++) elements.push(`${label('arg', used)}?: A | O`);
     elements.push('o?: O');
   }
-  return `[${elements.join(', ')}]`;
+  return `readonly [${elements.join(', ')}]`;
 }
 
 function replyType(def, name) {

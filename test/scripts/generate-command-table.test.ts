@@ -73,13 +73,13 @@ it('names the Redis version and commit it came from', () => {
 });
 
 it('types leading positionals and bounds the arity of a finite grammar', () => {
-  expect(line('get', 'args')).toBe('[key: K, o?: O]');
-  expect(line('expire', 'args')).toBe('[key: K, seconds: I, arg?: A | O, o?: O]');
+  expect(line('get', 'args')).toBe('readonly [key: K, o?: O]');
+  expect(line('expire', 'args')).toBe('readonly [key: K, seconds: I, arg?: A | O, o?: O]');
 });
 
 it('makes variadic parts a rest, so spreads of arrays type-check', () => {
-  expect(line('del', 'args')).toBe('[...rest: (K | O)[]]');
-  expect(line('mset', 'args')).toBe('[...rest: (A | O)[]]');
+  expect(line('del', 'args')).toBe('readonly [...rest: (K | O)[]]');
+  expect(line('mset', 'args')).toBe('readonly [...rest: (A | O)[]]');
 });
 
 it('maps reply schemas: null, constants, integers that can pass 2^53, maps, RESP3 sets only where the server sends them, score pairs', () => {
@@ -95,6 +95,6 @@ it('maps reply schemas: null, constants, integers that can pass 2^53, maps, RESP
 
 it('keys subcommands by their container: arguments start with the subcommand, replies under container|sub', () => {
   expect(table).toContain("export type ContainerName = 'config';");
-  expect(table).toMatch(/ {2}config:\n {4}\| \[sub: 'get' \| 'GET', \.\.\.rest: \(A \| O\)\[\]\];/);
+  expect(table).toMatch(/ {2}config:\n {4}\| readonly \[sub: 'get' \| 'GET', \.\.\.rest: \(A \| O\)\[\]\];/);
   expect(line("'config|get'", 'replies')).toBe('MapR<P, S, S>');
 });

@@ -151,7 +151,7 @@ export interface UntypedConnection extends ConnectionMembers {
 /** A connection of a typed client (`Redis<D, P, At>`): `call`/`pipeline` typed as the client's. */
 export interface TypedConnection<D, P extends RespVersion, At> extends ConnectionMembers {
   /** Sends one command and resolves to its typed reply; a trailing plain object holds `{ decoder, attributes }`. */
-  call<N extends CommandName, Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
+  call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
   /** Sends the commands in one write; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
   pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
     commands: Commands,

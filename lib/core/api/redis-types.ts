@@ -46,7 +46,7 @@ export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisM
    * client's decoder and protocol. Command names in any case; unknown commands reply `any`.
    * A trailing plain object holds per-call options `{ decoder, attributes, database, endpoint }`.
    */
-  call<N extends CommandName, Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
+  call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
   /** Sends the commands together; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
   pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
     commands: Commands,

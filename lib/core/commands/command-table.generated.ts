@@ -13,406 +13,406 @@ export type ContainerName = 'acl' | 'client' | 'cluster' | 'command' | 'config' 
 /** Arguments after the command name, by lowercase command name; containers take the subcommand first. */
 export interface CommandArgs {
   acl:
-    | [sub: 'cat' | 'CAT', arg?: A | O, o?: O]
-    | [sub: 'deluser' | 'DELUSER', ...rest: (A | O)[]]
-    | [sub: 'dryrun' | 'DRYRUN', username: A, command: A, ...rest: (A | O)[]]
-    | [sub: 'genpass' | 'GENPASS', arg?: A | O, o?: O]
-    | [sub: 'getuser' | 'GETUSER', username: A, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'list' | 'LIST', o?: O]
-    | [sub: 'load' | 'LOAD', o?: O]
-    | [sub: 'log' | 'LOG', arg?: A | O, o?: O]
-    | [sub: 'save' | 'SAVE', o?: O]
-    | [sub: 'setuser' | 'SETUSER', username: A, ...rest: (A | O)[]]
-    | [sub: 'users' | 'USERS', o?: O]
-    | [sub: 'whoami' | 'WHOAMI', o?: O];
-  append: [key: K, value: A, o?: O];
-  asking: [o?: O];
-  auth: [arg: A, arg2?: A | O, o?: O];
-  bgrewriteaof: [o?: O];
-  bgsave: [arg?: A | O, o?: O];
-  bitcount: [key: K, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
-  bitfield: [key: K, ...rest: (A | O)[]];
-  bitfield_ro: [key: K, ...rest: (A | O)[]];
-  bitop: [...rest: (A | O)[]];
-  bitpos: [key: K, bit: I, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
-  blmove: [source: K, destination: K, arg: A, arg2: A, arg3: A, o?: O];
-  blmpop: [timeout: F, numkeys: I, ...rest: (A | O)[]];
-  blpop: [...rest: (A | O)[]];
-  brpop: [...rest: (A | O)[]];
-  brpoplpush: [source: K, destination: K, timeout: F, o?: O];
-  bzmpop: [timeout: F, numkeys: I, ...rest: (A | O)[]];
-  bzpopmax: [...rest: (A | O)[]];
-  bzpopmin: [...rest: (A | O)[]];
+    | readonly [sub: 'cat' | 'CAT', arg?: A | O, o?: O]
+    | readonly [sub: 'deluser' | 'DELUSER', ...rest: (A | O)[]]
+    | readonly [sub: 'dryrun' | 'DRYRUN', username: A, command: A, ...rest: (A | O)[]]
+    | readonly [sub: 'genpass' | 'GENPASS', arg?: A | O, o?: O]
+    | readonly [sub: 'getuser' | 'GETUSER', username: A, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'list' | 'LIST', o?: O]
+    | readonly [sub: 'load' | 'LOAD', o?: O]
+    | readonly [sub: 'log' | 'LOG', arg?: A | O, o?: O]
+    | readonly [sub: 'save' | 'SAVE', o?: O]
+    | readonly [sub: 'setuser' | 'SETUSER', username: A, ...rest: (A | O)[]]
+    | readonly [sub: 'users' | 'USERS', o?: O]
+    | readonly [sub: 'whoami' | 'WHOAMI', o?: O];
+  append: readonly [key: K, value: A, o?: O];
+  asking: readonly [o?: O];
+  auth: readonly [arg: A, arg2?: A | O, o?: O];
+  bgrewriteaof: readonly [o?: O];
+  bgsave: readonly [arg?: A | O, o?: O];
+  bitcount: readonly [key: K, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+  bitfield: readonly [key: K, ...rest: (A | O)[]];
+  bitfield_ro: readonly [key: K, ...rest: (A | O)[]];
+  bitop: readonly [...rest: (A | O)[]];
+  bitpos: readonly [key: K, bit: I, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+  blmove: readonly [source: K, destination: K, arg: A, arg2: A, arg3: A, o?: O];
+  blmpop: readonly [timeout: F, numkeys: I, ...rest: (A | O)[]];
+  blpop: readonly [...rest: (A | O)[]];
+  brpop: readonly [...rest: (A | O)[]];
+  brpoplpush: readonly [source: K, destination: K, timeout: F, o?: O];
+  bzmpop: readonly [timeout: F, numkeys: I, ...rest: (A | O)[]];
+  bzpopmax: readonly [...rest: (A | O)[]];
+  bzpopmin: readonly [...rest: (A | O)[]];
   client:
-    | [sub: 'caching' | 'CACHING', arg: A, o?: O]
-    | [sub: 'getname' | 'GETNAME', o?: O]
-    | [sub: 'getredir' | 'GETREDIR', o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'id' | 'ID', o?: O]
-    | [sub: 'info' | 'INFO', o?: O]
-    | [sub: 'kill' | 'KILL', ...rest: (A | O)[]]
-    | [sub: 'list' | 'LIST', ...rest: (A | O)[]]
-    | [sub: 'no-evict' | 'NO-EVICT', arg: A, o?: O]
-    | [sub: 'no-touch' | 'NO-TOUCH', arg: A, o?: O]
-    | [sub: 'pause' | 'PAUSE', timeout: I, arg?: A | O, o?: O]
-    | [sub: 'reply' | 'REPLY', arg: A, o?: O]
-    | [sub: 'setinfo' | 'SETINFO', arg: A, arg2: A, o?: O]
-    | [sub: 'setname' | 'SETNAME', connectionName: A, o?: O]
-    | [sub: 'tracking' | 'TRACKING', ...rest: (A | O)[]]
-    | [sub: 'trackinginfo' | 'TRACKINGINFO', o?: O]
-    | [sub: 'unblock' | 'UNBLOCK', clientId: I, arg?: A | O, o?: O]
-    | [sub: 'unpause' | 'UNPAUSE', o?: O];
+    | readonly [sub: 'caching' | 'CACHING', arg: A, o?: O]
+    | readonly [sub: 'getname' | 'GETNAME', o?: O]
+    | readonly [sub: 'getredir' | 'GETREDIR', o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'id' | 'ID', o?: O]
+    | readonly [sub: 'info' | 'INFO', o?: O]
+    | readonly [sub: 'kill' | 'KILL', ...rest: (A | O)[]]
+    | readonly [sub: 'list' | 'LIST', ...rest: (A | O)[]]
+    | readonly [sub: 'no-evict' | 'NO-EVICT', arg: A, o?: O]
+    | readonly [sub: 'no-touch' | 'NO-TOUCH', arg: A, o?: O]
+    | readonly [sub: 'pause' | 'PAUSE', timeout: I, arg?: A | O, o?: O]
+    | readonly [sub: 'reply' | 'REPLY', arg: A, o?: O]
+    | readonly [sub: 'setinfo' | 'SETINFO', arg: A, arg2: A, o?: O]
+    | readonly [sub: 'setname' | 'SETNAME', connectionName: A, o?: O]
+    | readonly [sub: 'tracking' | 'TRACKING', ...rest: (A | O)[]]
+    | readonly [sub: 'trackinginfo' | 'TRACKINGINFO', o?: O]
+    | readonly [sub: 'unblock' | 'UNBLOCK', clientId: I, arg?: A | O, o?: O]
+    | readonly [sub: 'unpause' | 'UNPAUSE', o?: O];
   cluster:
-    | [sub: 'addslots' | 'ADDSLOTS', ...rest: (I | O)[]]
-    | [sub: 'addslotsrange' | 'ADDSLOTSRANGE', ...rest: (A | O)[]]
-    | [sub: 'bumpepoch' | 'BUMPEPOCH', o?: O]
-    | [sub: 'count-failure-reports' | 'COUNT-FAILURE-REPORTS', nodeId: A, o?: O]
-    | [sub: 'countkeysinslot' | 'COUNTKEYSINSLOT', slot: I, o?: O]
-    | [sub: 'delslots' | 'DELSLOTS', ...rest: (I | O)[]]
-    | [sub: 'delslotsrange' | 'DELSLOTSRANGE', ...rest: (A | O)[]]
-    | [sub: 'failover' | 'FAILOVER', arg?: A | O, o?: O]
-    | [sub: 'flushslots' | 'FLUSHSLOTS', o?: O]
-    | [sub: 'forget' | 'FORGET', nodeId: A, o?: O]
-    | [sub: 'getkeysinslot' | 'GETKEYSINSLOT', slot: I, count: I, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'info' | 'INFO', o?: O]
-    | [sub: 'keyslot' | 'KEYSLOT', key: A, o?: O]
-    | [sub: 'links' | 'LINKS', o?: O]
-    | [sub: 'meet' | 'MEET', ip: A, port: I, arg?: A | O, o?: O]
-    | [sub: 'myid' | 'MYID', o?: O]
-    | [sub: 'myshardid' | 'MYSHARDID', o?: O]
-    | [sub: 'nodes' | 'NODES', o?: O]
-    | [sub: 'replicas' | 'REPLICAS', nodeId: A, o?: O]
-    | [sub: 'replicate' | 'REPLICATE', nodeId: A, o?: O]
-    | [sub: 'reset' | 'RESET', arg?: A | O, o?: O]
-    | [sub: 'saveconfig' | 'SAVECONFIG', o?: O]
-    | [sub: 'set-config-epoch' | 'SET-CONFIG-EPOCH', configEpoch: I, o?: O]
-    | [sub: 'setslot' | 'SETSLOT', slot: I, arg: A, arg2?: A | O, o?: O]
-    | [sub: 'shards' | 'SHARDS', o?: O]
-    | [sub: 'slaves' | 'SLAVES', nodeId: A, o?: O]
-    | [sub: 'slots' | 'SLOTS', o?: O];
+    | readonly [sub: 'addslots' | 'ADDSLOTS', ...rest: (I | O)[]]
+    | readonly [sub: 'addslotsrange' | 'ADDSLOTSRANGE', ...rest: (A | O)[]]
+    | readonly [sub: 'bumpepoch' | 'BUMPEPOCH', o?: O]
+    | readonly [sub: 'count-failure-reports' | 'COUNT-FAILURE-REPORTS', nodeId: A, o?: O]
+    | readonly [sub: 'countkeysinslot' | 'COUNTKEYSINSLOT', slot: I, o?: O]
+    | readonly [sub: 'delslots' | 'DELSLOTS', ...rest: (I | O)[]]
+    | readonly [sub: 'delslotsrange' | 'DELSLOTSRANGE', ...rest: (A | O)[]]
+    | readonly [sub: 'failover' | 'FAILOVER', arg?: A | O, o?: O]
+    | readonly [sub: 'flushslots' | 'FLUSHSLOTS', o?: O]
+    | readonly [sub: 'forget' | 'FORGET', nodeId: A, o?: O]
+    | readonly [sub: 'getkeysinslot' | 'GETKEYSINSLOT', slot: I, count: I, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'info' | 'INFO', o?: O]
+    | readonly [sub: 'keyslot' | 'KEYSLOT', key: A, o?: O]
+    | readonly [sub: 'links' | 'LINKS', o?: O]
+    | readonly [sub: 'meet' | 'MEET', ip: A, port: I, arg?: A | O, o?: O]
+    | readonly [sub: 'myid' | 'MYID', o?: O]
+    | readonly [sub: 'myshardid' | 'MYSHARDID', o?: O]
+    | readonly [sub: 'nodes' | 'NODES', o?: O]
+    | readonly [sub: 'replicas' | 'REPLICAS', nodeId: A, o?: O]
+    | readonly [sub: 'replicate' | 'REPLICATE', nodeId: A, o?: O]
+    | readonly [sub: 'reset' | 'RESET', arg?: A | O, o?: O]
+    | readonly [sub: 'saveconfig' | 'SAVECONFIG', o?: O]
+    | readonly [sub: 'set-config-epoch' | 'SET-CONFIG-EPOCH', configEpoch: I, o?: O]
+    | readonly [sub: 'setslot' | 'SETSLOT', slot: I, arg: A, arg2?: A | O, o?: O]
+    | readonly [sub: 'shards' | 'SHARDS', o?: O]
+    | readonly [sub: 'slaves' | 'SLAVES', nodeId: A, o?: O]
+    | readonly [sub: 'slots' | 'SLOTS', o?: O];
   command:
-    | [sub: 'count' | 'COUNT', o?: O]
-    | [sub: 'docs' | 'DOCS', ...rest: (A | O)[]]
-    | [sub: 'getkeys' | 'GETKEYS', command: A, ...rest: (A | O)[]]
-    | [sub: 'getkeysandflags' | 'GETKEYSANDFLAGS', command: A, ...rest: (A | O)[]]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'info' | 'INFO', ...rest: (A | O)[]]
-    | [sub: 'list' | 'LIST', arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+    | readonly [sub: 'count' | 'COUNT', o?: O]
+    | readonly [sub: 'docs' | 'DOCS', ...rest: (A | O)[]]
+    | readonly [sub: 'getkeys' | 'GETKEYS', command: A, ...rest: (A | O)[]]
+    | readonly [sub: 'getkeysandflags' | 'GETKEYSANDFLAGS', command: A, ...rest: (A | O)[]]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'info' | 'INFO', ...rest: (A | O)[]]
+    | readonly [sub: 'list' | 'LIST', arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
   config:
-    | [sub: 'get' | 'GET', ...rest: (A | O)[]]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'resetstat' | 'RESETSTAT', o?: O]
-    | [sub: 'rewrite' | 'REWRITE', o?: O]
-    | [sub: 'set' | 'SET', ...rest: (A | O)[]];
-  copy: [source: K, destination: K, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
-  dbsize: [o?: O];
-  debug: [o?: O];
-  decr: [key: K, o?: O];
-  decrby: [key: K, decrement: I, o?: O];
-  del: [...rest: (K | O)[]];
-  discard: [o?: O];
-  dump: [key: K, o?: O];
-  echo: [message: A, o?: O];
-  eval: [script: A, numkeys: I, ...rest: (A | O)[]];
-  eval_ro: [script: A, numkeys: I, ...rest: (A | O)[]];
-  evalsha: [sha1: A, numkeys: I, ...rest: (A | O)[]];
-  evalsha_ro: [sha1: A, numkeys: I, ...rest: (A | O)[]];
-  exec: [o?: O];
-  exists: [...rest: (K | O)[]];
-  expire: [key: K, seconds: I, arg?: A | O, o?: O];
-  expireat: [key: K, unixTimeSeconds: I, arg?: A | O, o?: O];
-  expiretime: [key: K, o?: O];
-  failover: [...rest: (A | O)[]];
-  fcall: [function_: A, numkeys: I, ...rest: (A | O)[]];
-  fcall_ro: [function_: A, numkeys: I, ...rest: (A | O)[]];
-  flushall: [arg?: A | O, o?: O];
-  flushdb: [arg?: A | O, o?: O];
+    | readonly [sub: 'get' | 'GET', ...rest: (A | O)[]]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'resetstat' | 'RESETSTAT', o?: O]
+    | readonly [sub: 'rewrite' | 'REWRITE', o?: O]
+    | readonly [sub: 'set' | 'SET', ...rest: (A | O)[]];
+  copy: readonly [source: K, destination: K, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+  dbsize: readonly [o?: O];
+  debug: readonly [o?: O];
+  decr: readonly [key: K, o?: O];
+  decrby: readonly [key: K, decrement: I, o?: O];
+  del: readonly [...rest: (K | O)[]];
+  discard: readonly [o?: O];
+  dump: readonly [key: K, o?: O];
+  echo: readonly [message: A, o?: O];
+  eval: readonly [script: A, numkeys: I, ...rest: (A | O)[]];
+  eval_ro: readonly [script: A, numkeys: I, ...rest: (A | O)[]];
+  evalsha: readonly [sha1: A, numkeys: I, ...rest: (A | O)[]];
+  evalsha_ro: readonly [sha1: A, numkeys: I, ...rest: (A | O)[]];
+  exec: readonly [o?: O];
+  exists: readonly [...rest: (K | O)[]];
+  expire: readonly [key: K, seconds: I, arg?: A | O, o?: O];
+  expireat: readonly [key: K, unixTimeSeconds: I, arg?: A | O, o?: O];
+  expiretime: readonly [key: K, o?: O];
+  failover: readonly [...rest: (A | O)[]];
+  fcall: readonly [function_: A, numkeys: I, ...rest: (A | O)[]];
+  fcall_ro: readonly [function_: A, numkeys: I, ...rest: (A | O)[]];
+  flushall: readonly [arg?: A | O, o?: O];
+  flushdb: readonly [arg?: A | O, o?: O];
   function:
-    | [sub: 'delete' | 'DELETE', libraryName: A, o?: O]
-    | [sub: 'dump' | 'DUMP', o?: O]
-    | [sub: 'flush' | 'FLUSH', arg?: A | O, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'kill' | 'KILL', o?: O]
-    | [sub: 'list' | 'LIST', arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O]
-    | [sub: 'load' | 'LOAD', arg: A, arg2?: A | O, o?: O]
-    | [sub: 'restore' | 'RESTORE', serializedValue: A, arg?: A | O, o?: O]
-    | [sub: 'stats' | 'STATS', o?: O];
-  geoadd: [key: K, ...rest: (A | O)[]];
-  geodist: [key: K, member1: A, member2: A, arg?: A | O, o?: O];
-  geohash: [key: K, ...rest: (A | O)[]];
-  geopos: [key: K, ...rest: (A | O)[]];
-  georadius: [key: K, longitude: F, latitude: F, radius: F, arg: A, ...rest: (A | O)[]];
-  georadius_ro: [key: K, longitude: F, latitude: F, radius: F, arg: A, ...rest: (A | O)[]];
-  georadiusbymember: [key: K, member: A, radius: F, arg: A, ...rest: (A | O)[]];
-  georadiusbymember_ro: [key: K, member: A, radius: F, arg: A, ...rest: (A | O)[]];
-  geosearch: [key: K, arg: A, arg2: A, arg3: A, arg4: A, arg5: A, ...rest: (A | O)[]];
-  geosearchstore: [destination: K, source: K, arg: A, arg2: A, arg3: A, arg4: A, arg5: A, ...rest: (A | O)[]];
-  get: [key: K, o?: O];
-  getbit: [key: K, offset: I, o?: O];
-  getdel: [key: K, o?: O];
-  getex: [key: K, arg?: A | O, arg2?: A | O, o?: O];
-  getrange: [key: K, start: I, end: I, o?: O];
-  getset: [key: K, value: A, o?: O];
-  hdel: [key: K, ...rest: (A | O)[]];
-  hello: [arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
-  hexists: [key: K, field: A, o?: O];
-  hexpire: [key: K, seconds: I, ...rest: (A | O)[]];
-  hexpireat: [key: K, unixTimeSeconds: I, ...rest: (A | O)[]];
-  hexpiretime: [key: K, ...rest: (A | O)[]];
-  hget: [key: K, field: A, o?: O];
-  hgetall: [key: K, o?: O];
-  hincrby: [key: K, field: A, increment: I, o?: O];
-  hincrbyfloat: [key: K, field: A, increment: F, o?: O];
-  hkeys: [key: K, o?: O];
-  hlen: [key: K, o?: O];
-  hmget: [key: K, ...rest: (A | O)[]];
-  hmset: [key: K, ...rest: (A | O)[]];
-  hpersist: [key: K, ...rest: (A | O)[]];
-  hpexpire: [key: K, milliseconds: I, ...rest: (A | O)[]];
-  hpexpireat: [key: K, unixTimeMilliseconds: I, ...rest: (A | O)[]];
-  hpexpiretime: [key: K, ...rest: (A | O)[]];
-  hpttl: [key: K, ...rest: (A | O)[]];
-  hrandfield: [key: K, arg?: A | O, arg2?: A | O, o?: O];
-  hscan: [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
-  hset: [key: K, ...rest: (A | O)[]];
-  hsetnx: [key: K, field: A, value: A, o?: O];
-  hstrlen: [key: K, field: A, o?: O];
-  httl: [key: K, ...rest: (A | O)[]];
-  hvals: [key: K, o?: O];
-  incr: [key: K, o?: O];
-  incrby: [key: K, increment: I, o?: O];
-  incrbyfloat: [key: K, increment: F, o?: O];
-  info: [...rest: (A | O)[]];
-  keys: [pattern: A, o?: O];
-  lastsave: [o?: O];
+    | readonly [sub: 'delete' | 'DELETE', libraryName: A, o?: O]
+    | readonly [sub: 'dump' | 'DUMP', o?: O]
+    | readonly [sub: 'flush' | 'FLUSH', arg?: A | O, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'kill' | 'KILL', o?: O]
+    | readonly [sub: 'list' | 'LIST', arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O]
+    | readonly [sub: 'load' | 'LOAD', arg: A, arg2?: A | O, o?: O]
+    | readonly [sub: 'restore' | 'RESTORE', serializedValue: A, arg?: A | O, o?: O]
+    | readonly [sub: 'stats' | 'STATS', o?: O];
+  geoadd: readonly [key: K, ...rest: (A | O)[]];
+  geodist: readonly [key: K, member1: A, member2: A, arg?: A | O, o?: O];
+  geohash: readonly [key: K, ...rest: (A | O)[]];
+  geopos: readonly [key: K, ...rest: (A | O)[]];
+  georadius: readonly [key: K, longitude: F, latitude: F, radius: F, arg: A, ...rest: (A | O)[]];
+  georadius_ro: readonly [key: K, longitude: F, latitude: F, radius: F, arg: A, ...rest: (A | O)[]];
+  georadiusbymember: readonly [key: K, member: A, radius: F, arg: A, ...rest: (A | O)[]];
+  georadiusbymember_ro: readonly [key: K, member: A, radius: F, arg: A, ...rest: (A | O)[]];
+  geosearch: readonly [key: K, arg: A, arg2: A, arg3: A, arg4: A, arg5: A, ...rest: (A | O)[]];
+  geosearchstore: readonly [destination: K, source: K, arg: A, arg2: A, arg3: A, arg4: A, arg5: A, ...rest: (A | O)[]];
+  get: readonly [key: K, o?: O];
+  getbit: readonly [key: K, offset: I, o?: O];
+  getdel: readonly [key: K, o?: O];
+  getex: readonly [key: K, arg?: A | O, arg2?: A | O, o?: O];
+  getrange: readonly [key: K, start: I, end: I, o?: O];
+  getset: readonly [key: K, value: A, o?: O];
+  hdel: readonly [key: K, ...rest: (A | O)[]];
+  hello: readonly [arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  hexists: readonly [key: K, field: A, o?: O];
+  hexpire: readonly [key: K, seconds: I, ...rest: (A | O)[]];
+  hexpireat: readonly [key: K, unixTimeSeconds: I, ...rest: (A | O)[]];
+  hexpiretime: readonly [key: K, ...rest: (A | O)[]];
+  hget: readonly [key: K, field: A, o?: O];
+  hgetall: readonly [key: K, o?: O];
+  hincrby: readonly [key: K, field: A, increment: I, o?: O];
+  hincrbyfloat: readonly [key: K, field: A, increment: F, o?: O];
+  hkeys: readonly [key: K, o?: O];
+  hlen: readonly [key: K, o?: O];
+  hmget: readonly [key: K, ...rest: (A | O)[]];
+  hmset: readonly [key: K, ...rest: (A | O)[]];
+  hpersist: readonly [key: K, ...rest: (A | O)[]];
+  hpexpire: readonly [key: K, milliseconds: I, ...rest: (A | O)[]];
+  hpexpireat: readonly [key: K, unixTimeMilliseconds: I, ...rest: (A | O)[]];
+  hpexpiretime: readonly [key: K, ...rest: (A | O)[]];
+  hpttl: readonly [key: K, ...rest: (A | O)[]];
+  hrandfield: readonly [key: K, arg?: A | O, arg2?: A | O, o?: O];
+  hscan: readonly [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
+  hset: readonly [key: K, ...rest: (A | O)[]];
+  hsetnx: readonly [key: K, field: A, value: A, o?: O];
+  hstrlen: readonly [key: K, field: A, o?: O];
+  httl: readonly [key: K, ...rest: (A | O)[]];
+  hvals: readonly [key: K, o?: O];
+  incr: readonly [key: K, o?: O];
+  incrby: readonly [key: K, increment: I, o?: O];
+  incrbyfloat: readonly [key: K, increment: F, o?: O];
+  info: readonly [...rest: (A | O)[]];
+  keys: readonly [pattern: A, o?: O];
+  lastsave: readonly [o?: O];
   latency:
-    | [sub: 'doctor' | 'DOCTOR', o?: O]
-    | [sub: 'graph' | 'GRAPH', event: A, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'histogram' | 'HISTOGRAM', ...rest: (A | O)[]]
-    | [sub: 'history' | 'HISTORY', event: A, o?: O]
-    | [sub: 'latest' | 'LATEST', o?: O]
-    | [sub: 'reset' | 'RESET', ...rest: (A | O)[]];
-  lcs: [key1: K, key2: K, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
-  lindex: [key: K, index: I, o?: O];
-  linsert: [key: K, arg: A, arg2: A, arg3: A, o?: O];
-  llen: [key: K, o?: O];
-  lmove: [source: K, destination: K, arg: A, arg2: A, o?: O];
-  lmpop: [numkeys: I, ...rest: (A | O)[]];
-  lolwut: [arg?: A | O, arg2?: A | O, o?: O];
-  lpop: [key: K, arg?: A | O, o?: O];
-  lpos: [key: K, element: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
-  lpush: [key: K, ...rest: (A | O)[]];
-  lpushx: [key: K, ...rest: (A | O)[]];
-  lrange: [key: K, start: I, stop: I, o?: O];
-  lrem: [key: K, count: I, element: A, o?: O];
-  lset: [key: K, index: I, element: A, o?: O];
-  ltrim: [key: K, start: I, stop: I, o?: O];
+    | readonly [sub: 'doctor' | 'DOCTOR', o?: O]
+    | readonly [sub: 'graph' | 'GRAPH', event: A, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'histogram' | 'HISTOGRAM', ...rest: (A | O)[]]
+    | readonly [sub: 'history' | 'HISTORY', event: A, o?: O]
+    | readonly [sub: 'latest' | 'LATEST', o?: O]
+    | readonly [sub: 'reset' | 'RESET', ...rest: (A | O)[]];
+  lcs: readonly [key1: K, key2: K, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
+  lindex: readonly [key: K, index: I, o?: O];
+  linsert: readonly [key: K, arg: A, arg2: A, arg3: A, o?: O];
+  llen: readonly [key: K, o?: O];
+  lmove: readonly [source: K, destination: K, arg: A, arg2: A, o?: O];
+  lmpop: readonly [numkeys: I, ...rest: (A | O)[]];
+  lolwut: readonly [arg?: A | O, arg2?: A | O, o?: O];
+  lpop: readonly [key: K, arg?: A | O, o?: O];
+  lpos: readonly [key: K, element: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  lpush: readonly [key: K, ...rest: (A | O)[]];
+  lpushx: readonly [key: K, ...rest: (A | O)[]];
+  lrange: readonly [key: K, start: I, stop: I, o?: O];
+  lrem: readonly [key: K, count: I, element: A, o?: O];
+  lset: readonly [key: K, index: I, element: A, o?: O];
+  ltrim: readonly [key: K, start: I, stop: I, o?: O];
   memory:
-    | [sub: 'doctor' | 'DOCTOR', o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'malloc-stats' | 'MALLOC-STATS', o?: O]
-    | [sub: 'purge' | 'PURGE', o?: O]
-    | [sub: 'stats' | 'STATS', o?: O]
-    | [sub: 'usage' | 'USAGE', key: K, arg?: A | O, arg2?: A | O, o?: O];
-  mget: [...rest: (K | O)[]];
-  migrate: [host: A, port: I, ...rest: (A | O)[]];
+    | readonly [sub: 'doctor' | 'DOCTOR', o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'malloc-stats' | 'MALLOC-STATS', o?: O]
+    | readonly [sub: 'purge' | 'PURGE', o?: O]
+    | readonly [sub: 'stats' | 'STATS', o?: O]
+    | readonly [sub: 'usage' | 'USAGE', key: K, arg?: A | O, arg2?: A | O, o?: O];
+  mget: readonly [...rest: (K | O)[]];
+  migrate: readonly [host: A, port: I, ...rest: (A | O)[]];
   module:
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'list' | 'LIST', o?: O]
-    | [sub: 'load' | 'LOAD', path: A, ...rest: (A | O)[]]
-    | [sub: 'loadex' | 'LOADEX', path: A, ...rest: (A | O)[]]
-    | [sub: 'unload' | 'UNLOAD', name: A, o?: O];
-  monitor: [o?: O];
-  move: [key: K, db: I, o?: O];
-  mset: [...rest: (A | O)[]];
-  msetnx: [...rest: (A | O)[]];
-  multi: [o?: O];
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'list' | 'LIST', o?: O]
+    | readonly [sub: 'load' | 'LOAD', path: A, ...rest: (A | O)[]]
+    | readonly [sub: 'loadex' | 'LOADEX', path: A, ...rest: (A | O)[]]
+    | readonly [sub: 'unload' | 'UNLOAD', name: A, o?: O];
+  monitor: readonly [o?: O];
+  move: readonly [key: K, db: I, o?: O];
+  mset: readonly [...rest: (A | O)[]];
+  msetnx: readonly [...rest: (A | O)[]];
+  multi: readonly [o?: O];
   object:
-    | [sub: 'encoding' | 'ENCODING', key: K, o?: O]
-    | [sub: 'freq' | 'FREQ', key: K, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'idletime' | 'IDLETIME', key: K, o?: O]
-    | [sub: 'refcount' | 'REFCOUNT', key: K, o?: O];
-  persist: [key: K, o?: O];
-  pexpire: [key: K, milliseconds: I, arg?: A | O, o?: O];
-  pexpireat: [key: K, unixTimeMilliseconds: I, arg?: A | O, o?: O];
-  pexpiretime: [key: K, o?: O];
-  pfadd: [key: K, ...rest: (A | O)[]];
-  pfcount: [...rest: (K | O)[]];
-  pfdebug: [subcommand: A, key: K, o?: O];
-  pfmerge: [destkey: K, ...rest: (A | O)[]];
-  pfselftest: [o?: O];
-  ping: [arg?: A | O, o?: O];
-  psetex: [key: K, milliseconds: I, value: A, o?: O];
-  psubscribe: [...rest: (A | O)[]];
-  psync: [replicationid: A, offset: I, o?: O];
-  pttl: [key: K, o?: O];
-  publish: [channel: A, message: A, o?: O];
+    | readonly [sub: 'encoding' | 'ENCODING', key: K, o?: O]
+    | readonly [sub: 'freq' | 'FREQ', key: K, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'idletime' | 'IDLETIME', key: K, o?: O]
+    | readonly [sub: 'refcount' | 'REFCOUNT', key: K, o?: O];
+  persist: readonly [key: K, o?: O];
+  pexpire: readonly [key: K, milliseconds: I, arg?: A | O, o?: O];
+  pexpireat: readonly [key: K, unixTimeMilliseconds: I, arg?: A | O, o?: O];
+  pexpiretime: readonly [key: K, o?: O];
+  pfadd: readonly [key: K, ...rest: (A | O)[]];
+  pfcount: readonly [...rest: (K | O)[]];
+  pfdebug: readonly [subcommand: A, key: K, o?: O];
+  pfmerge: readonly [destkey: K, ...rest: (A | O)[]];
+  pfselftest: readonly [o?: O];
+  ping: readonly [arg?: A | O, o?: O];
+  psetex: readonly [key: K, milliseconds: I, value: A, o?: O];
+  psubscribe: readonly [...rest: (A | O)[]];
+  psync: readonly [replicationid: A, offset: I, o?: O];
+  pttl: readonly [key: K, o?: O];
+  publish: readonly [channel: A, message: A, o?: O];
   pubsub:
-    | [sub: 'channels' | 'CHANNELS', arg?: A | O, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'numpat' | 'NUMPAT', o?: O]
-    | [sub: 'numsub' | 'NUMSUB', ...rest: (A | O)[]]
-    | [sub: 'shardchannels' | 'SHARDCHANNELS', arg?: A | O, o?: O]
-    | [sub: 'shardnumsub' | 'SHARDNUMSUB', ...rest: (A | O)[]];
-  punsubscribe: [...rest: (A | O)[]];
-  quit: [o?: O];
-  randomkey: [o?: O];
-  readonly: [o?: O];
-  readwrite: [o?: O];
-  rename: [key: K, newkey: K, o?: O];
-  renamenx: [key: K, newkey: K, o?: O];
-  replconf: [o?: O];
-  replicaof: [arg: A, arg2: A, o?: O];
-  reset: [o?: O];
-  restore: [key: K, ttl: I, serializedValue: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
-  'restore-asking': [key: K, ttl: I, serializedValue: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
-  role: [o?: O];
-  rpop: [key: K, arg?: A | O, o?: O];
-  rpoplpush: [source: K, destination: K, o?: O];
-  rpush: [key: K, ...rest: (A | O)[]];
-  rpushx: [key: K, ...rest: (A | O)[]];
-  sadd: [key: K, ...rest: (A | O)[]];
-  save: [o?: O];
-  scan: [cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
-  scard: [key: K, o?: O];
+    | readonly [sub: 'channels' | 'CHANNELS', arg?: A | O, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'numpat' | 'NUMPAT', o?: O]
+    | readonly [sub: 'numsub' | 'NUMSUB', ...rest: (A | O)[]]
+    | readonly [sub: 'shardchannels' | 'SHARDCHANNELS', arg?: A | O, o?: O]
+    | readonly [sub: 'shardnumsub' | 'SHARDNUMSUB', ...rest: (A | O)[]];
+  punsubscribe: readonly [...rest: (A | O)[]];
+  quit: readonly [o?: O];
+  randomkey: readonly [o?: O];
+  readonly: readonly [o?: O];
+  readwrite: readonly [o?: O];
+  rename: readonly [key: K, newkey: K, o?: O];
+  renamenx: readonly [key: K, newkey: K, o?: O];
+  replconf: readonly [o?: O];
+  replicaof: readonly [arg: A, arg2: A, o?: O];
+  reset: readonly [o?: O];
+  restore: readonly [key: K, ttl: I, serializedValue: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  'restore-asking': readonly [key: K, ttl: I, serializedValue: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  role: readonly [o?: O];
+  rpop: readonly [key: K, arg?: A | O, o?: O];
+  rpoplpush: readonly [source: K, destination: K, o?: O];
+  rpush: readonly [key: K, ...rest: (A | O)[]];
+  rpushx: readonly [key: K, ...rest: (A | O)[]];
+  sadd: readonly [key: K, ...rest: (A | O)[]];
+  save: readonly [o?: O];
+  scan: readonly [cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  scard: readonly [key: K, o?: O];
   script:
-    | [sub: 'debug' | 'DEBUG', arg: A, o?: O]
-    | [sub: 'exists' | 'EXISTS', ...rest: (A | O)[]]
-    | [sub: 'flush' | 'FLUSH', arg?: A | O, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'kill' | 'KILL', o?: O]
-    | [sub: 'load' | 'LOAD', script: A, o?: O];
-  sdiff: [...rest: (K | O)[]];
-  sdiffstore: [destination: K, ...rest: (K | O)[]];
-  select: [index: I, o?: O];
+    | readonly [sub: 'debug' | 'DEBUG', arg: A, o?: O]
+    | readonly [sub: 'exists' | 'EXISTS', ...rest: (A | O)[]]
+    | readonly [sub: 'flush' | 'FLUSH', arg?: A | O, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'kill' | 'KILL', o?: O]
+    | readonly [sub: 'load' | 'LOAD', script: A, o?: O];
+  sdiff: readonly [...rest: (K | O)[]];
+  sdiffstore: readonly [destination: K, ...rest: (K | O)[]];
+  select: readonly [index: I, o?: O];
   sentinel:
-    | [sub: 'ckquorum' | 'CKQUORUM', masterName: A, o?: O]
-    | [sub: 'config' | 'CONFIG', ...rest: (A | O)[]]
-    | [sub: 'debug' | 'DEBUG', ...rest: (A | O)[]]
-    | [sub: 'failover' | 'FAILOVER', masterName: A, o?: O]
-    | [sub: 'flushconfig' | 'FLUSHCONFIG', o?: O]
-    | [sub: 'get-master-addr-by-name' | 'GET-MASTER-ADDR-BY-NAME', masterName: A, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'info-cache' | 'INFO-CACHE', ...rest: (A | O)[]]
-    | [sub: 'is-master-down-by-addr' | 'IS-MASTER-DOWN-BY-ADDR', ip: A, port: I, currentEpoch: I, runid: A, o?: O]
-    | [sub: 'master' | 'MASTER', masterName: A, o?: O]
-    | [sub: 'masters' | 'MASTERS', o?: O]
-    | [sub: 'monitor' | 'MONITOR', name: A, ip: A, port: I, quorum: I, o?: O]
-    | [sub: 'myid' | 'MYID', o?: O]
-    | [sub: 'pending-scripts' | 'PENDING-SCRIPTS', o?: O]
-    | [sub: 'remove' | 'REMOVE', masterName: A, o?: O]
-    | [sub: 'replicas' | 'REPLICAS', masterName: A, o?: O]
-    | [sub: 'reset' | 'RESET', pattern: A, o?: O]
-    | [sub: 'sentinels' | 'SENTINELS', masterName: A, o?: O]
-    | [sub: 'set' | 'SET', masterName: A, ...rest: (A | O)[]]
-    | [sub: 'simulate-failure' | 'SIMULATE-FAILURE', ...rest: (A | O)[]]
-    | [sub: 'slaves' | 'SLAVES', masterName: A, o?: O];
-  set: [key: K, value: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
-  setbit: [key: K, offset: I, value: I, o?: O];
-  setex: [key: K, seconds: I, value: A, o?: O];
-  setnx: [key: K, value: A, o?: O];
-  setrange: [key: K, offset: I, value: A, o?: O];
-  shutdown: [arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
-  sinter: [...rest: (K | O)[]];
-  sintercard: [numkeys: I, ...rest: (A | O)[]];
-  sinterstore: [destination: K, ...rest: (K | O)[]];
-  sismember: [key: K, member: A, o?: O];
-  slaveof: [arg: A, arg2: A, o?: O];
+    | readonly [sub: 'ckquorum' | 'CKQUORUM', masterName: A, o?: O]
+    | readonly [sub: 'config' | 'CONFIG', ...rest: (A | O)[]]
+    | readonly [sub: 'debug' | 'DEBUG', ...rest: (A | O)[]]
+    | readonly [sub: 'failover' | 'FAILOVER', masterName: A, o?: O]
+    | readonly [sub: 'flushconfig' | 'FLUSHCONFIG', o?: O]
+    | readonly [sub: 'get-master-addr-by-name' | 'GET-MASTER-ADDR-BY-NAME', masterName: A, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'info-cache' | 'INFO-CACHE', ...rest: (A | O)[]]
+    | readonly [sub: 'is-master-down-by-addr' | 'IS-MASTER-DOWN-BY-ADDR', ip: A, port: I, currentEpoch: I, runid: A, o?: O]
+    | readonly [sub: 'master' | 'MASTER', masterName: A, o?: O]
+    | readonly [sub: 'masters' | 'MASTERS', o?: O]
+    | readonly [sub: 'monitor' | 'MONITOR', name: A, ip: A, port: I, quorum: I, o?: O]
+    | readonly [sub: 'myid' | 'MYID', o?: O]
+    | readonly [sub: 'pending-scripts' | 'PENDING-SCRIPTS', o?: O]
+    | readonly [sub: 'remove' | 'REMOVE', masterName: A, o?: O]
+    | readonly [sub: 'replicas' | 'REPLICAS', masterName: A, o?: O]
+    | readonly [sub: 'reset' | 'RESET', pattern: A, o?: O]
+    | readonly [sub: 'sentinels' | 'SENTINELS', masterName: A, o?: O]
+    | readonly [sub: 'set' | 'SET', masterName: A, ...rest: (A | O)[]]
+    | readonly [sub: 'simulate-failure' | 'SIMULATE-FAILURE', ...rest: (A | O)[]]
+    | readonly [sub: 'slaves' | 'SLAVES', masterName: A, o?: O];
+  set: readonly [key: K, value: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  setbit: readonly [key: K, offset: I, value: I, o?: O];
+  setex: readonly [key: K, seconds: I, value: A, o?: O];
+  setnx: readonly [key: K, value: A, o?: O];
+  setrange: readonly [key: K, offset: I, value: A, o?: O];
+  shutdown: readonly [arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  sinter: readonly [...rest: (K | O)[]];
+  sintercard: readonly [numkeys: I, ...rest: (A | O)[]];
+  sinterstore: readonly [destination: K, ...rest: (K | O)[]];
+  sismember: readonly [key: K, member: A, o?: O];
+  slaveof: readonly [arg: A, arg2: A, o?: O];
   slowlog:
-    | [sub: 'get' | 'GET', arg?: A | O, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'len' | 'LEN', o?: O]
-    | [sub: 'reset' | 'RESET', o?: O];
-  smembers: [key: K, o?: O];
-  smismember: [key: K, ...rest: (A | O)[]];
-  smove: [source: K, destination: K, member: A, o?: O];
-  sort: [key: K, ...rest: (A | O)[]];
-  sort_ro: [key: K, ...rest: (A | O)[]];
-  spop: [key: K, arg?: A | O, o?: O];
-  spublish: [shardchannel: A, message: A, o?: O];
-  srandmember: [key: K, arg?: A | O, o?: O];
-  srem: [key: K, ...rest: (A | O)[]];
-  sscan: [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
-  ssubscribe: [...rest: (A | O)[]];
-  strlen: [key: K, o?: O];
-  subscribe: [...rest: (A | O)[]];
-  substr: [key: K, start: I, end: I, o?: O];
-  sunion: [...rest: (K | O)[]];
-  sunionstore: [destination: K, ...rest: (K | O)[]];
-  sunsubscribe: [...rest: (A | O)[]];
-  swapdb: [index1: I, index2: I, o?: O];
-  sync: [o?: O];
-  time: [o?: O];
-  touch: [...rest: (K | O)[]];
-  ttl: [key: K, o?: O];
-  type: [key: K, o?: O];
-  unlink: [...rest: (K | O)[]];
-  unsubscribe: [...rest: (A | O)[]];
-  unwatch: [o?: O];
-  wait: [numreplicas: I, timeout: I, o?: O];
-  waitaof: [numlocal: I, numreplicas: I, timeout: I, o?: O];
-  watch: [...rest: (K | O)[]];
-  xack: [key: K, group: A, ...rest: (A | O)[]];
-  xadd: [key: K, ...rest: (A | O)[]];
-  xautoclaim: [key: K, group: A, consumer: A, minIdleTime: A, start: A, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
-  xclaim: [key: K, group: A, consumer: A, minIdleTime: A, ...rest: (A | O)[]];
-  xdel: [key: K, ...rest: (A | O)[]];
+    | readonly [sub: 'get' | 'GET', arg?: A | O, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'len' | 'LEN', o?: O]
+    | readonly [sub: 'reset' | 'RESET', o?: O];
+  smembers: readonly [key: K, o?: O];
+  smismember: readonly [key: K, ...rest: (A | O)[]];
+  smove: readonly [source: K, destination: K, member: A, o?: O];
+  sort: readonly [key: K, ...rest: (A | O)[]];
+  sort_ro: readonly [key: K, ...rest: (A | O)[]];
+  spop: readonly [key: K, arg?: A | O, o?: O];
+  spublish: readonly [shardchannel: A, message: A, o?: O];
+  srandmember: readonly [key: K, arg?: A | O, o?: O];
+  srem: readonly [key: K, ...rest: (A | O)[]];
+  sscan: readonly [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  ssubscribe: readonly [...rest: (A | O)[]];
+  strlen: readonly [key: K, o?: O];
+  subscribe: readonly [...rest: (A | O)[]];
+  substr: readonly [key: K, start: I, end: I, o?: O];
+  sunion: readonly [...rest: (K | O)[]];
+  sunionstore: readonly [destination: K, ...rest: (K | O)[]];
+  sunsubscribe: readonly [...rest: (A | O)[]];
+  swapdb: readonly [index1: I, index2: I, o?: O];
+  sync: readonly [o?: O];
+  time: readonly [o?: O];
+  touch: readonly [...rest: (K | O)[]];
+  ttl: readonly [key: K, o?: O];
+  type: readonly [key: K, o?: O];
+  unlink: readonly [...rest: (K | O)[]];
+  unsubscribe: readonly [...rest: (A | O)[]];
+  unwatch: readonly [o?: O];
+  wait: readonly [numreplicas: I, timeout: I, o?: O];
+  waitaof: readonly [numlocal: I, numreplicas: I, timeout: I, o?: O];
+  watch: readonly [...rest: (K | O)[]];
+  xack: readonly [key: K, group: A, ...rest: (A | O)[]];
+  xadd: readonly [key: K, ...rest: (A | O)[]];
+  xautoclaim: readonly [key: K, group: A, consumer: A, minIdleTime: A, start: A, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+  xclaim: readonly [key: K, group: A, consumer: A, minIdleTime: A, ...rest: (A | O)[]];
+  xdel: readonly [key: K, ...rest: (A | O)[]];
   xgroup:
-    | [sub: 'create' | 'CREATE', key: K, group: A, arg: A, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O]
-    | [sub: 'createconsumer' | 'CREATECONSUMER', key: K, group: A, consumer: A, o?: O]
-    | [sub: 'delconsumer' | 'DELCONSUMER', key: K, group: A, consumer: A, o?: O]
-    | [sub: 'destroy' | 'DESTROY', key: K, group: A, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'setid' | 'SETID', key: K, group: A, arg: A, arg2?: A | O, arg3?: A | O, o?: O];
+    | readonly [sub: 'create' | 'CREATE', key: K, group: A, arg: A, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O]
+    | readonly [sub: 'createconsumer' | 'CREATECONSUMER', key: K, group: A, consumer: A, o?: O]
+    | readonly [sub: 'delconsumer' | 'DELCONSUMER', key: K, group: A, consumer: A, o?: O]
+    | readonly [sub: 'destroy' | 'DESTROY', key: K, group: A, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'setid' | 'SETID', key: K, group: A, arg: A, arg2?: A | O, arg3?: A | O, o?: O];
   xinfo:
-    | [sub: 'consumers' | 'CONSUMERS', key: K, group: A, o?: O]
-    | [sub: 'groups' | 'GROUPS', key: K, o?: O]
-    | [sub: 'help' | 'HELP', o?: O]
-    | [sub: 'stream' | 'STREAM', key: K, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
-  xlen: [key: K, o?: O];
-  xpending: [key: K, group: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
-  xrange: [key: K, start: A, end: A, arg?: A | O, arg2?: A | O, o?: O];
-  xread: [...rest: (A | O)[]];
-  xreadgroup: [...rest: (A | O)[]];
-  xrevrange: [key: K, end: A, start: A, arg?: A | O, arg2?: A | O, o?: O];
-  xsetid: [key: K, lastId: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
-  xtrim: [key: K, arg: A, arg2: A, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
-  zadd: [key: K, ...rest: (A | O)[]];
-  zcard: [key: K, o?: O];
-  zcount: [key: K, min: F, max: F, o?: O];
-  zdiff: [numkeys: I, ...rest: (A | O)[]];
-  zdiffstore: [destination: K, numkeys: I, ...rest: (K | O)[]];
-  zincrby: [key: K, increment: I, member: A, o?: O];
-  zinter: [numkeys: I, ...rest: (A | O)[]];
-  zintercard: [numkeys: I, ...rest: (A | O)[]];
-  zinterstore: [destination: K, numkeys: I, ...rest: (A | O)[]];
-  zlexcount: [key: K, min: A, max: A, o?: O];
-  zmpop: [numkeys: I, ...rest: (A | O)[]];
-  zmscore: [key: K, ...rest: (A | O)[]];
-  zpopmax: [key: K, arg?: A | O, o?: O];
-  zpopmin: [key: K, arg?: A | O, o?: O];
-  zrandmember: [key: K, arg?: A | O, arg2?: A | O, o?: O];
-  zrange: [key: K, start: A, stop: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
-  zrangebylex: [key: K, min: A, max: A, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
-  zrangebyscore: [key: K, min: F, max: F, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
-  zrangestore: [dst: K, src: K, min: A, max: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
-  zrank: [key: K, member: A, arg?: A | O, o?: O];
-  zrem: [key: K, ...rest: (A | O)[]];
-  zremrangebylex: [key: K, min: A, max: A, o?: O];
-  zremrangebyrank: [key: K, start: I, stop: I, o?: O];
-  zremrangebyscore: [key: K, min: F, max: F, o?: O];
-  zrevrange: [key: K, start: I, stop: I, arg?: A | O, o?: O];
-  zrevrangebylex: [key: K, max: A, min: A, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
-  zrevrangebyscore: [key: K, max: F, min: F, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
-  zrevrank: [key: K, member: A, arg?: A | O, o?: O];
-  zscan: [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
-  zscore: [key: K, member: A, o?: O];
-  zunion: [numkeys: I, ...rest: (A | O)[]];
-  zunionstore: [destination: K, numkeys: I, ...rest: (A | O)[]];
+    | readonly [sub: 'consumers' | 'CONSUMERS', key: K, group: A, o?: O]
+    | readonly [sub: 'groups' | 'GROUPS', key: K, o?: O]
+    | readonly [sub: 'help' | 'HELP', o?: O]
+    | readonly [sub: 'stream' | 'STREAM', key: K, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+  xlen: readonly [key: K, o?: O];
+  xpending: readonly [key: K, group: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  xrange: readonly [key: K, start: A, end: A, arg?: A | O, arg2?: A | O, o?: O];
+  xread: readonly [...rest: (A | O)[]];
+  xreadgroup: readonly [...rest: (A | O)[]];
+  xrevrange: readonly [key: K, end: A, start: A, arg?: A | O, arg2?: A | O, o?: O];
+  xsetid: readonly [key: K, lastId: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  xtrim: readonly [key: K, arg: A, arg2: A, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
+  zadd: readonly [key: K, ...rest: (A | O)[]];
+  zcard: readonly [key: K, o?: O];
+  zcount: readonly [key: K, min: F, max: F, o?: O];
+  zdiff: readonly [numkeys: I, ...rest: (A | O)[]];
+  zdiffstore: readonly [destination: K, numkeys: I, ...rest: (K | O)[]];
+  zincrby: readonly [key: K, increment: I, member: A, o?: O];
+  zinter: readonly [numkeys: I, ...rest: (A | O)[]];
+  zintercard: readonly [numkeys: I, ...rest: (A | O)[]];
+  zinterstore: readonly [destination: K, numkeys: I, ...rest: (A | O)[]];
+  zlexcount: readonly [key: K, min: A, max: A, o?: O];
+  zmpop: readonly [numkeys: I, ...rest: (A | O)[]];
+  zmscore: readonly [key: K, ...rest: (A | O)[]];
+  zpopmax: readonly [key: K, arg?: A | O, o?: O];
+  zpopmin: readonly [key: K, arg?: A | O, o?: O];
+  zrandmember: readonly [key: K, arg?: A | O, arg2?: A | O, o?: O];
+  zrange: readonly [key: K, start: A, stop: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  zrangebylex: readonly [key: K, min: A, max: A, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+  zrangebyscore: readonly [key: K, min: F, max: F, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  zrangestore: readonly [dst: K, src: K, min: A, max: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
+  zrank: readonly [key: K, member: A, arg?: A | O, o?: O];
+  zrem: readonly [key: K, ...rest: (A | O)[]];
+  zremrangebylex: readonly [key: K, min: A, max: A, o?: O];
+  zremrangebyrank: readonly [key: K, start: I, stop: I, o?: O];
+  zremrangebyscore: readonly [key: K, min: F, max: F, o?: O];
+  zrevrange: readonly [key: K, start: I, stop: I, arg?: A | O, o?: O];
+  zrevrangebylex: readonly [key: K, max: A, min: A, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
+  zrevrangebyscore: readonly [key: K, max: F, min: F, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  zrevrank: readonly [key: K, member: A, arg?: A | O, o?: O];
+  zscan: readonly [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  zscore: readonly [key: K, member: A, o?: O];
+  zunion: readonly [numkeys: I, ...rest: (A | O)[]];
+  zunionstore: readonly [destination: K, numkeys: I, ...rest: (A | O)[]];
 }
 
 /**

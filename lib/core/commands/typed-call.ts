@@ -25,8 +25,13 @@ export type KnownCommand = keyof CommandArgs;
 /** A command name: a known one in any letter case, or any other (modules, newer servers) with loose arguments. */
 export type CommandName = KnownCommand | (string & {});
 
-/** Arguments after the name: the table's tuple for a known command, anything for others. */
-export type ArgsOf<N extends string> = Lowercase<N> extends KnownCommand ? CommandArgs[Lowercase<N>] : (CommandArg | CallOptions)[];
+/**
+ * Arguments after the name: the table's tuple for a known command, anything for others.
+ * Looked up by matching (`extends { [name]: infer T }`), not by `CommandArgs[Lowercase<N>]`:
+ * the compiler takes the constraint of a generic indexed access to be the union of every
+ * member, and building that union on each call site made a one-call file check 7× more types.
+ */
+export type ArgsOf<N extends string> = CommandArgs extends { [K in Lowercase<N>]: infer T extends readonly unknown[] } ? T : (CommandArg | CallOptions)[];
 
 /** The reply table's key: the command, or `container|sub` for a subcommand. */
 type ReplyKey<N extends string, Args> =
@@ -39,7 +44,10 @@ export type ReplyFor<D, P extends RespVersion, At, N extends string, Args> = [At
     ? RedisValue
     : RedisValue | ReplyOfKey<D, P, ReplyKey<N, Args>>;
 
-type ReplyOfKey<D, P extends RespVersion, Key> = Key extends keyof CommandReplies<string, true, 2> ? CommandReplies<TextOf<D>, KeepsAscii<D>, P>[Key] : any;
+/** The reply under a table key (matched, as in `ArgsOf`, not indexed); unknown keys reply any. */
+type ReplyOfKey<D, P extends RespVersion, Key> = [Key] extends [never]
+  ? any
+  : CommandReplies<TextOf<D>, KeepsAscii<D>, P> extends { [K in Key & string]: infer R } ? R : any;
 
 /** The trailing per-call options of an argument list, or `{}`. */
 type OptionsIn<Args> = Args extends readonly [...unknown[], infer Last] ? (Last extends CommandArg ? {} : Last) : {};
@@ -67,7 +75,7 @@ export type PipelineReplies<D, P extends RespVersion, At, C extends readonly unk
 
 /** The `call` signature of a typed view. */
 export interface TypedCall<D, P extends RespVersion, At> {
-  <N extends CommandName, Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
+  <N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
 }
 
 /** The decoder a constructor's options give: absent → null (Buffers); a possibly-absent one (a `RedisOptions` variable) → untyped. */
