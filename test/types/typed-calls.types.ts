@@ -3,7 +3,7 @@
  * test/types/typed-calls.test.ts (`tsc -p test/types`). Each `Expect<Equals<…>>` fails to
  * compile when the type differs; each `@ts-expect-error` fails when its line compiles.
  */
-import { Redis, RedisValue, type Connection, type CommandArg } from 'nestjs-justredis';
+import { Redis, RedisValue, type Connection, type CommandArg, type RedisOptions } from 'nestjs-justredis';
 
 type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -31,6 +31,9 @@ export async function inference(): Promise<void> {
   // Options from a URL, or an options variable, say nothing at compile time: untyped.
   const e = Redis.fromUrl('redis://localhost?decoder=utf8');
   type _e = Expect<Equals<typeof e, Redis>>;
+  const options: RedisOptions = { decoder: 'utf8' };
+  const f = new Redis(options);
+  type _f = Expect<Equals<typeof f, Redis>>;
   // Callbacks in options keep their parameter types.
   new Redis({ natMap: (host, port) => [host.toUpperCase(), port + 1] });
   // @ts-expect-error a misspelt option
@@ -115,6 +118,18 @@ export async function views(): Promise<void> {
   type _v = Expect<Equals<typeof v, Buffer | null>>;
   const connView = conn.modify({ decoder: null });
   type _connView = Expect<Equals<typeof connView, Connection<null, 3>>>;
+  // customCommandClass methods stay on the typed client and its views.
+  class Commands {
+    constructor(private readonly base: Redis) {}
+    hello(): Promise<string> {
+      return this.base.call('echo', 'hello');
+    }
+  }
+  const custom = new Redis({ decoder: 'utf8', customCommandClass: Commands });
+  const greeting = await custom.modify({ database: 1 }).hello();
+  type _greeting = Expect<Equals<typeof greeting, string>>;
+  const customGet = await custom.call('get', 'k');
+  type _customGet = Expect<Equals<typeof customGet, string | null>>;
   // A typed client goes where code takes an untyped one; an untyped one (fromUrl) is typed by a cast.
   const plain: Redis = utf8r3;
   const typedAgain = untyped as Redis<'utf8'>;
