@@ -165,6 +165,21 @@ export async function argumentChecks(): Promise<void> {
   type _dynamic = Expect<Equals<typeof dynamic, any>>;
 }
 
+export async function scans(): Promise<void> {
+  for await (const key of utf8.scanIterator({ match: 'user:*' })) {
+    type _key = Expect<Equals<typeof key, string>>;
+  }
+  for await (const pair of raw3.zscanIterator('z')) {
+    // Element by element: Equals<> on a tuple of Buffers from a conditional type reports a false mismatch.
+    type _member = Expect<Equals<(typeof pair)[0], Buffer>>;
+    type _score = Expect<Equals<(typeof pair)[1], Buffer>>;
+    type _length = Expect<Equals<(typeof pair)['length'], 2>>;
+  }
+  for await (const key of untyped.scanIterator()) {
+    type _any = Expect<Equals<typeof key, any>>;
+  }
+}
+
 export async function pipelines(): Promise<void> {
   // A tuple, one typed reply per command, without `as const`.
   const r = await utf8.pipeline([['set', 'a', '1'], ['get', 'a'], ['incr', 'n'], ['hgetall', 'h']]);

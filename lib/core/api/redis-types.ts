@@ -1,6 +1,8 @@
 import type { CallSettings, RespVersion } from '../options.js';
 import type { ConnectionOptions, RedisClient, RedisEvent } from '../redis.js';
-import type { ArgsOf, AttributesAfter, CallReply, CommandName, DecoderAfter, PipelineCommand, PipelineReplies, Untyped } from '../commands/typed-call.js';
+import type { ArgsOf, AttributesAfter, CallReply, CommandName, DecoderAfter, PipelineCommand, PipelineReplies, TextOf, Untyped } from '../commands/typed-call.js';
+import type { CommandArg } from '../resp/types.js';
+import type { KeyScanOptions, ScanOptions } from '../scan.js';
 import type { Connection } from './connection.js';
 import type { PushConnection } from './push-connection.js';
 
@@ -12,7 +14,19 @@ import type { PushConnection } from './push-connection.js';
  */
 
 /** Everything a client has besides the members that carry its decoder and protocol. */
-interface RedisMembers extends Omit<RedisClient, 'call' | 'pipeline' | 'modify' | 'connection' | 'on' | 'off'> {}
+interface RedisMembers extends Omit<RedisClient, 'call' | 'pipeline' | 'modify' | 'connection' | 'on' | 'off' | 'scanIterator' | 'hscanIterator' | 'sscanIterator' | 'zscanIterator'> {}
+
+/** The SCAN helpers; `T` the type of a key, field, member or score as decoded. */
+interface ScanHelpers<T> {
+  /** Every key (matching `match`/`type`), walking SCAN to its end; on a cluster, every master. May repeat a key the server rehashed mid-walk. */
+  scanIterator(options?: KeyScanOptions): AsyncGenerator<T>;
+  /** `[field, value]` pairs of a hash (HSCAN). */
+  hscanIterator(key: CommandArg, options?: ScanOptions): AsyncGenerator<[T, T]>;
+  /** Members of a set (SSCAN). */
+  sscanIterator(key: CommandArg, options?: ScanOptions): AsyncGenerator<T>;
+  /** `[member, score]` pairs of a sorted set (ZSCAN; the score as the server sends it: text, on both protocols). */
+  zscanIterator(key: CommandArg, options?: ScanOptions): AsyncGenerator<[T, T]>;
+}
 
 interface RedisEvents {
   /** Listens to client events (`'disconnect'`, `'reconnect'`), shared by every view. Cluster: `'cluster-refresh'` `{ masters }` after every slot-map reload. */
@@ -23,7 +37,7 @@ interface RedisEvents {
 }
 
 /** A client without types for its commands: every reply is `any` (`Redis` with no type arguments). */
-export interface UntypedRedis extends RedisMembers, RedisEvents {
+export interface UntypedRedis extends RedisMembers, RedisEvents, ScanHelpers<any> {
   /** Sends one command; a trailing plain object holds per-call options `{ decoder, attributes, database, endpoint }`. */
   call(...args: unknown[]): Promise<any>;
   /** Sends the commands together; resolves to their replies in order, or rejects with `PipelinedExceptions`. */
@@ -40,7 +54,7 @@ export interface UntypedRedis extends RedisMembers, RedisEvents {
  * A client whose decoder is D (`'utf8'`… → strings, `null` → Buffers), RESP version P and
  * attributes flag At: `call` checks the arguments of known commands and types their replies.
  */
-export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisMembers, RedisEvents {
+export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisMembers, RedisEvents, ScanHelpers<[At] extends [false] ? TextOf<D> : any> {
   /**
    * Sends one command and resolves to its reply, typed from Redis's command table for this
    * client's decoder and protocol. Command names in any case; unknown commands reply `any`.
