@@ -188,6 +188,11 @@ export async function pipelines(): Promise<void> {
   type _r3 = Expect<Equals<typeof r3, [Map<string, string>, Buffer | null]>>;
   const rawPipe = await utf8.pipeline([['get', 'a']], { decoder: null });
   type _rawPipe = Expect<Equals<typeof rawPipe, [Buffer | null]>>;
+  // Each command's arguments are checked as call() checks them.
+  // @ts-expect-error GET needs its key
+  await utf8.pipeline([['get'], ['get', 'a']]);
+  // @ts-expect-error EXPIRE's seconds is an integer
+  await utf8.pipeline([['expire', 'k', 'soon']]);
   // Commands built at run time: replies any.
   const built: CommandArg[][] = [['get', 'a']];
   const anyReplies = await utf8.pipeline(built);

@@ -1,6 +1,6 @@
 import type { CallSettings, RespVersion } from '../options.js';
 import type { ConnectionOptions, RedisClient, RedisEvent } from '../redis.js';
-import type { ArgsOf, AttributesAfter, CallReply, CommandName, DecoderAfter, PipelineCommand, PipelineReplies, TextOf, Untyped } from '../commands/typed-call.js';
+import type { ArgsOf, AttributesAfter, CheckedPipeline, CallReply, CommandName, DecoderAfter, PipelineCommand, PipelineReplies, TextOf, Untyped } from '../commands/typed-call.js';
 import type { CommandArg } from '../resp/types.js';
 import type { KeyScanOptions, ScanOptions } from '../scan.js';
 import type { Connection } from './connection.js';
@@ -63,11 +63,11 @@ export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisM
   call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
   /** Sends the commands together; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
   pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
-    commands: Commands,
+    commands: Commands & CheckedPipeline<Commands>,
     options?: S,
   ): Promise<PipelineReplies<DecoderAfter<D, S>, P, AttributesAfter<At, S>, Commands>>;
-  /** Commands built at run time (not a literal list): replies `any`. */
-  pipeline(commands: readonly (readonly unknown[])[], options?: CallSettings): Promise<any[]>;
+  /** Commands built at run time (an array, not a literal list): replies `any`. */
+  pipeline<const Built extends readonly (readonly unknown[])[]>(commands: number extends Built['length'] ? Built : never, options?: CallSettings): Promise<any[]>;
   /** A view with other `decoder`, `attributes` or `database` sharing this client's connections; typed for its settings. */
   modify<const S extends CallSettings>(settings: S): TypedRedis<DecoderAfter<D, S>, P, AttributesAfter<At, S>, C> & C;
   /** An exclusive connection (`push: true` for pub/sub and MONITOR); give it back with `release()`/`close()`. */

@@ -68,6 +68,11 @@ export type CallReply<D, P extends RespVersion, At, N extends string, Args> =
 /** One command of a pipeline: name, arguments, optional trailing `{ decoder, attributes }`. */
 export type PipelineCommand = readonly [name: CommandName, ...args: (CommandArg | CallSettings)[]];
 
+/** A pipeline's commands, each checked as `call` checks its arguments (a command that fails becomes the shape it should have). */
+export type CheckedPipeline<C extends readonly unknown[]> = {
+  readonly [I in keyof C]: C[I] extends readonly [infer N extends string, ...infer Args] ? (Args extends ArgsOf<N> ? C[I] : readonly [N, ...ArgsOf<N>]) : C[I];
+};
+
 /** The replies of a pipeline, one per command, in order. */
 export type PipelineReplies<D, P extends RespVersion, At, C extends readonly unknown[]> = {
   -readonly [I in keyof C]: C[I] extends readonly [infer N extends string, ...infer Args] ? CallReply<D, P, At, N, Args> : any;
