@@ -191,7 +191,8 @@ function argsTuple(grammar, head) {
   let i = 0;
   for (; i < grammar.length; i++) {
     const arg = grammar[i];
-    const type = SIMPLE[arg.type];
+    // A SCAN cursor is passed back as the server sent it (a string or a Buffer), not as a number.
+    const type = arg.name === 'cursor' ? 'A' : SIMPLE[arg.type];
     if (arg.optional || arg.token !== undefined || type === undefined) break;
     if (arg.multiple) {
       const rest = i === grammar.length - 1 ? type : 'A';

@@ -38,6 +38,12 @@ const DEFINITIONS: Record<string, unknown> = {
       },
     },
   },
+  'scan.json': {
+    SCAN: {
+      arguments: [{ name: 'cursor', type: 'integer' }, { token: 'MATCH', name: 'pattern', type: 'pattern', optional: true }],
+      reply_schema: { type: 'array', items: [str, { type: 'array', items: str }] },
+    },
+  },
   'config.json': { CONFIG: { arity: -2 } },
   'config-get.json': { GET: { container: 'CONFIG', arguments: [{ name: 'parameter', type: 'string', multiple: true }], reply_schema: { type: 'object', additionalProperties: str } } },
 };
@@ -75,6 +81,11 @@ it('names the Redis version and commit it came from', () => {
 it('types leading positionals and bounds the arity of a finite grammar', () => {
   expect(line('get', 'args')).toBe('readonly [key: K, o?: O]');
   expect(line('expire', 'args')).toBe('readonly [key: K, seconds: I, arg?: A | O, o?: O]');
+});
+
+it('takes a SCAN cursor as the server sent it (a string or Buffer), not only as a number', () => {
+  expect(line('scan', 'args')).toBe('readonly [cursor: A, arg?: A | O, arg2?: A | O, o?: O]');
+  expect(line('scan', 'replies')).toBe('[S, S[]]');
 });
 
 it('makes variadic parts a rest, so spreads of arrays type-check', () => {

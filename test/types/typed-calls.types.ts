@@ -156,6 +156,10 @@ export async function argumentChecks(): Promise<void> {
   await utf8.call('del', ...keys);
   const values = await utf8.call('mget', ...keys);
   type _values = Expect<Equals<typeof values, (string | null)[]>>;
+  // A SCAN cursor goes back as the server sent it.
+  const [cursor] = await utf8.call('scan', '0');
+  const [next, found] = await utf8.call('scan', cursor, 'MATCH', 'user:*');
+  type _scan = Expect<Equals<[typeof next, typeof found], [string, string[]]>>;
   // Unknown commands (modules, newer servers) are accepted and reply any.
   const j = await utf8.call('json.get', 'doc', '$');
   type _j = Expect<Equals<typeof j, any>>;

@@ -175,7 +175,7 @@ export interface CommandArgs {
   hpexpiretime: readonly [key: K, ...rest: (A | O)[]];
   hpttl: readonly [key: K, ...rest: (A | O)[]];
   hrandfield: readonly [key: K, arg?: A | O, arg2?: A | O, o?: O];
-  hscan: readonly [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
+  hscan: readonly [key: K, cursor: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, o?: O];
   hset: readonly [key: K, ...rest: (A | O)[]];
   hsetnx: readonly [key: K, field: A, value: A, o?: O];
   hstrlen: readonly [key: K, field: A, o?: O];
@@ -277,7 +277,7 @@ export interface CommandArgs {
   rpushx: readonly [key: K, ...rest: (A | O)[]];
   sadd: readonly [key: K, ...rest: (A | O)[]];
   save: readonly [o?: O];
-  scan: readonly [cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
+  scan: readonly [cursor: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, arg5?: A | O, arg6?: A | O, o?: O];
   scard: readonly [key: K, o?: O];
   script:
     | readonly [sub: 'debug' | 'DEBUG', arg: A, o?: O]
@@ -336,7 +336,7 @@ export interface CommandArgs {
   spublish: readonly [shardchannel: A, message: A, o?: O];
   srandmember: readonly [key: K, arg?: A | O, o?: O];
   srem: readonly [key: K, ...rest: (A | O)[]];
-  sscan: readonly [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  sscan: readonly [key: K, cursor: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
   ssubscribe: readonly [...rest: (A | O)[]];
   strlen: readonly [key: K, o?: O];
   subscribe: readonly [...rest: (A | O)[]];
@@ -409,7 +409,7 @@ export interface CommandArgs {
   zrevrangebylex: readonly [key: K, max: A, min: A, arg?: A | O, arg2?: A | O, arg3?: A | O, o?: O];
   zrevrangebyscore: readonly [key: K, max: F, min: F, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
   zrevrank: readonly [key: K, member: A, arg?: A | O, o?: O];
-  zscan: readonly [key: K, cursor: I, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
+  zscan: readonly [key: K, cursor: A, arg?: A | O, arg2?: A | O, arg3?: A | O, arg4?: A | O, o?: O];
   zscore: readonly [key: K, member: A, o?: O];
   zunion: readonly [numkeys: I, ...rest: (A | O)[]];
   zunionstore: readonly [destination: K, numkeys: I, ...rest: (A | O)[]];
