@@ -38,6 +38,13 @@ const WIDE_INTEGERS = new Set([
  */
 const RESP3_SETS = new Set(['smembers', 'sinter', 'sunion', 'sdiff', 'spop']);
 
+/**
+ * Introspection replies with lists that RESP3 sends as sets (flags, ACL categories, tips, key
+ * specs: addReplyCommandFlags and friends in server.c, acl.c, networking.c, functions.c) but
+ * that their schemas describe as plain arrays: every list in them is typed "array, or a set on RESP3".
+ */
+const RESP3_LOOSE_SETS = new Set(['command', 'command|info', 'command|docs', 'acl|getuser', 'client|trackinginfo', 'function|list']);
+
 /** Maps that RESP2 sends as an array of [key, value] pairs, not flat (XREAD's streams, t_stream.c). */
 const RESP2_PAIRED_MAPS = new Set(['xread', 'xreadgroup']);
 
@@ -45,6 +52,8 @@ const RESP2_PAIRED_MAPS = new Set(['xread', 'xreadgroup']);
 const SCHEMA_FIXES = {
   // Both counts are integers (`waitaofCommand` replies with two addReplyLongLong).
   waitaof: { type: 'array', items: [{ type: 'integer' }, { type: 'integer' }] },
+  // An empty source list gives a null, as RPOPLPUSH says and LMOVE does not (`lmoveGenericCommand`).
+  lmove: { oneOf: [{ type: 'string' }, { type: 'null' }] },
 };
 
 /** Tuples with more optional slots than this take a rest element instead. */
@@ -111,7 +120,7 @@ function render(commands, subcommands, version, commit) {
         return argsTuple(subs.get(sub).arguments ?? [], token);
       });
       args.push(`  ${prop(name)}:\n    | ${alternatives.join('\n    | ')};`);
-      for (const sub of [...subs.keys()].sort()) replies.push(`  '${name}|${sub}': ${replyType(subs.get(sub), name)};`);
+      for (const sub of [...subs.keys()].sort()) replies.push(`  '${name}|${sub}': ${replyType(subs.get(sub), `${name}|${sub}`)};`);
     } else {
       args.push(`  ${prop(name)}: ${argsTuple(commands.get(name).arguments ?? [], null)};`);
       replies.push(`  ${prop(name)}: ${replyType(commands.get(name), name)};`);
@@ -121,7 +130,7 @@ function render(commands, subcommands, version, commit) {
 // src/commands/*.json. Do not edit: change the generator and run
 // \`npm run generate:commands -- <redis>/src/commands\`.
 import type { RespVersion } from '../options.js';
-import type { A, Dbl, F, I, K, Lit, MapPairs, MapR, O, Pairs, SetR, Wide } from './command-types.js';
+import type { A, Dbl, F, I, K, ListOrSet, Lit, MapPairs, MapR, O, Pairs, SetR, Wide } from './command-types.js';
 
 /** Redis version and commit the table was generated from. */
 export const COMMAND_TABLE_SOURCE = { version: '${version}', commit: '${commit}' } as const;
@@ -223,7 +232,7 @@ function argsTuple(grammar, head) {
 function replyType(def, name) {
   const schema = SCHEMA_FIXES[name] ?? def.reply_schema;
   if (schema === undefined) return 'any';
-  return schemaType(schema, { wide: WIDE_INTEGERS.has(name), sets: RESP3_SETS.has(name), pairedMaps: RESP2_PAIRED_MAPS.has(name) });
+  return schemaType(schema, { wide: WIDE_INTEGERS.has(name), sets: RESP3_SETS.has(name), looseSets: RESP3_LOOSE_SETS.has(name), pairedMaps: RESP2_PAIRED_MAPS.has(name) });
 }
 
 function union(types) {
@@ -272,6 +281,7 @@ function arrayType(s, ctx) {
   }
   const t = item === 'any' ? 'any' : schemaType(item, ctx);
   if (s.uniqueItems && ctx.sets) return `SetR<P, ${t}>`;
+  if (ctx.looseSets) return `ListOrSet<P, ${t}>`;
   return `${paren(t)}[]`;
 }
 

@@ -2,7 +2,7 @@
 // src/commands/*.json. Do not edit: change the generator and run
 // `npm run generate:commands -- <redis>/src/commands`.
 import type { RespVersion } from '../options.js';
-import type { A, Dbl, F, I, K, Lit, MapPairs, MapR, O, Pairs, SetR, Wide } from './command-types.js';
+import type { A, Dbl, F, I, K, ListOrSet, Lit, MapPairs, MapR, O, Pairs, SetR, Wide } from './command-types.js';
 
 /** Redis version and commit the table was generated from. */
 export const COMMAND_TABLE_SOURCE = { version: '7.4.1', commit: '74b289a0e12f9f65a6daeec6a66cadc76792f644' } as const;
@@ -424,7 +424,7 @@ export interface CommandReplies<S, L extends boolean, P extends RespVersion> {
   'acl|deluser': number;
   'acl|dryrun': Lit<S, L, 'OK'> | S;
   'acl|genpass': S;
-  'acl|getuser': MapR<P, S, S[] | S | MapR<P, S, S>[]> | null;
+  'acl|getuser': MapR<P, S, ListOrSet<P, S> | S | ListOrSet<P, MapR<P, S, S>>> | null;
   'acl|help': S[];
   'acl|list': S[];
   'acl|load': Lit<S, L, 'OK'>;
@@ -466,7 +466,7 @@ export interface CommandReplies<S, L extends boolean, P extends RespVersion> {
   'client|setinfo': Lit<S, L, 'OK'>;
   'client|setname': Lit<S, L, 'OK'>;
   'client|tracking': Lit<S, L, 'OK'>;
-  'client|trackinginfo': MapR<P, S, Lit<S, L, 'off'> | Lit<S, L, 'on'> | Lit<S, L, 'bcast'> | Lit<S, L, 'optin'> | Lit<S, L, 'optout'> | Lit<S, L, 'caching-yes'> | Lit<S, L, 'caching-no'> | Lit<S, L, 'noloop'> | Lit<S, L, 'broken_redirect'>[] | number | S[]>;
+  'client|trackinginfo': MapR<P, S, ListOrSet<P, Lit<S, L, 'off'> | Lit<S, L, 'on'> | Lit<S, L, 'bcast'> | Lit<S, L, 'optin'> | Lit<S, L, 'optout'> | Lit<S, L, 'caching-yes'> | Lit<S, L, 'caching-no'> | Lit<S, L, 'noloop'> | Lit<S, L, 'broken_redirect'>> | number | ListOrSet<P, S>>;
   'client|unblock': 0 | 1;
   'client|unpause': Lit<S, L, 'OK'>;
   'cluster|addslots': Lit<S, L, 'OK'>;
@@ -502,7 +502,7 @@ export interface CommandReplies<S, L extends boolean, P extends RespVersion> {
   'command|getkeys': S[];
   'command|getkeysandflags': ([S, S[]])[];
   'command|help': S[];
-  'command|info': (null | [S, number, S[], number, number, number, S[], S[], MapR<P, S, S | S[] | MapR<P, S, S | MapR<P, S, never> | MapR<P, S, number> | MapR<P, S, S | number>> | MapR<P, S, S | MapR<P, S, never> | MapR<P, S, number>>>[], any[]])[];
+  'command|info': ListOrSet<P, null | [S, number, ListOrSet<P, S>, number, number, number, ListOrSet<P, S>, ListOrSet<P, S>, ListOrSet<P, MapR<P, S, S | ListOrSet<P, S> | MapR<P, S, S | MapR<P, S, never> | MapR<P, S, number> | MapR<P, S, S | number>> | MapR<P, S, S | MapR<P, S, never> | MapR<P, S, number>>>>, ListOrSet<P, any>]>;
   'command|list': S[];
   'config|get': MapR<P, S, S>;
   'config|help': S[];
@@ -537,7 +537,7 @@ export interface CommandReplies<S, L extends boolean, P extends RespVersion> {
   'function|flush': Lit<S, L, 'OK'>;
   'function|help': S[];
   'function|kill': Lit<S, L, 'OK'>;
-  'function|list': MapR<P, S, S | MapR<P, S, S | null | S | S[]>[]>[];
+  'function|list': ListOrSet<P, MapR<P, S, S | ListOrSet<P, MapR<P, S, S | null | S | ListOrSet<P, S>>>>>;
   'function|load': S;
   'function|restore': Lit<S, L, 'OK'>;
   'function|stats': MapR<P, S, null | MapR<P, S, S | S[] | number> | MapR<P, S, MapR<P, S, number>>>;
@@ -600,7 +600,7 @@ export interface CommandReplies<S, L extends boolean, P extends RespVersion> {
   lindex: null | S;
   linsert: number | 0 | -1;
   llen: number;
-  lmove: S;
+  lmove: S | null;
   lmpop: null | [S, S[]];
   lolwut: S;
   lpop: null | S | S[];

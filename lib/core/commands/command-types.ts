@@ -39,3 +39,5 @@ export type SetR<P, T> = P extends 3 ? Set<T> : P extends 2 ? T[] : Set<T> | T[]
 export type Pairs<P, X, Y> = P extends 3 ? [X, Y][] : P extends 2 ? (X | Y)[] : [X, Y][] | (X | Y)[];
 /** A map that RESP2 sends as an array of [key, value] pairs (XREAD's streams). */
 export type MapPairs<P, Key, V> = P extends 3 ? Map<Key, V> : P extends 2 ? [Key, V][] : Map<Key, V> | [Key, V][];
+/** A list that RESP3 may send as a set (flags and the like in COMMAND INFO, ACL GETUSER, …). */
+export type ListOrSet<P, T> = P extends 2 ? T[] : T[] | Set<T>;
