@@ -3,7 +3,7 @@
  * test/types/typed-calls.test.ts (`tsc -p test/types`). Each `Expect<Equals<…>>` fails to
  * compile when the type differs; each `@ts-expect-error` fails when its line compiles.
  */
-import { Redis, RedisValue, type Connection, type CommandArg, type RedisOptions } from 'nestjs-justredis';
+import { InjectRedis, Redis, RedisValue, type Connection, type CommandArg, type RedisOptions } from 'nestjs-justredis';
 
 type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -215,4 +215,19 @@ export async function untypedClient(): Promise<void> {
   type _conn = Expect<Equals<typeof conn, Connection>>;
   const c = await conn.call('get', 'a');
   type _c = Expect<Equals<typeof c, any>>;
+}
+
+/** The Nest side: an injected client typed by its parameter. */
+export class Counter {
+  constructor(
+    @InjectRedis() private readonly redis: Redis<'utf8'>,
+    @InjectRedis('cache', { decoder: null }) private readonly raw: Redis<null, 3>,
+  ) {}
+
+  async read(): Promise<void> {
+    const v = await this.redis.call('get', 'counter');
+    type _v = Expect<Equals<typeof v, string | null>>;
+    const h = await this.raw.call('hgetall', 'h');
+    type _h = Expect<Equals<typeof h, Map<Buffer, Buffer>>>;
+  }
 }
