@@ -3,7 +3,7 @@
  * test/types/typed-calls.test.ts (`tsc -p test/types`). Each `Expect<Equals<…>>` fails to
  * compile when the type differs; each `@ts-expect-error` fails when its line compiles.
  */
-import { InjectRedis, Redis, RedisValue, type Connection, type CommandArg, type RedisOptions } from 'nestjs-justredis';
+import { InjectRedis, Redis, RedisValue, type Connection, type CallSettings, type CommandArg, type RedisOptions, type ReplyDecoder } from 'nestjs-justredis';
 
 type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -94,6 +94,12 @@ export async function perCall(): Promise<void> {
   type _s = Expect<Equals<typeof s, string | null>>;
   const w = await utf8.call('get', 'k', { attributes: true });
   type _w = Expect<Equals<typeof w, RedisValue>>;
+  // Options in a variable (decoder and attributes may be there or not): every reply they allow.
+  const options: CallSettings = { decoder: null };
+  const either = await utf8.call('get', 'k', options);
+  type _either = Expect<Equals<typeof either, string | Buffer | RedisValue | null>>;
+  const view = utf8.modify(options);
+  type _view = Expect<Equals<typeof view, Redis<ReplyDecoder, 2, boolean>>>;
   // A fan-out to every master: one reply (or error) per master.
   const sizes = await utf8.call('dbsize', { endpoint: 'masters' });
   type _sizes = Expect<Equals<typeof sizes, Map<string, number | Error>>>;

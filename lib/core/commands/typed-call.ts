@@ -53,10 +53,10 @@ type ReplyOfKey<D, P extends RespVersion, Key> = [Key] extends [never]
 /** The trailing per-call options of an argument list, or `{}`. */
 type OptionsIn<Args> = Args extends readonly [...unknown[], infer Last] ? (Last extends CommandArg ? {} : Last) : {};
 
-/** A view's decoder after settings S (`{ decoder: null }` → null). */
-export type DecoderAfter<D, S> = S extends { decoder: infer X } ? X : D;
+/** A view's decoder after settings S (`{ decoder: null }` → null; a `CallSettings` variable, whose decoder may be absent → either). */
+export type DecoderAfter<D, S> = 'decoder' extends keyof S ? (S extends { decoder: infer X } ? X : D | Exclude<S['decoder' & keyof S], undefined>) : D;
 /** A view's attributes flag after settings S. */
-export type AttributesAfter<At, S> = S extends { attributes: infer X } ? X : At;
+export type AttributesAfter<At, S> = 'attributes' extends keyof S ? (S extends { attributes: infer X } ? X : At | Exclude<S['attributes' & keyof S], undefined>) : At;
 
 /** `call()`'s reply: per-call decoder and attributes applied; `endpoint: 'masters'` gives one reply (or error) per master. */
 export type CallReply<D, P extends RespVersion, At, N extends string, Args> =
