@@ -37,10 +37,11 @@ const CONNECTION_KEYS: ReadonlySet<string> = new Set(['key', 'endpoint', 'push',
 let coreOf: (client: RedisClient) => ClientCore;
 
 /**
- * The client (its public types: api/redis-types.ts). `call()` and `pipeline()` multiplex over one shared connection per server
+ * The client. `call()` and `pipeline()` multiplex over one shared connection per server
  * and database, writing everything issued in the same event-loop turn at once;
  * `connection()` hands out exclusive connections for transactions and pub/sub.
- * `modify()` gives views with other settings that share everything else.
+ * `modify()` gives views with other settings that share everything else. Users see it
+ * through the `Redis` type (api/redis-types.ts), typed or not; its own signatures are untyped.
  */
 export class RedisClient {
   readonly #core: ClientCore;
