@@ -7,7 +7,7 @@ export { Connection, type TypedConnection, type UntypedConnection } from './api/
 export type { TypedRedis, UntypedRedis } from './api/redis-types.js';
 export type { CommandName, KnownCommand, Untyped } from './commands/typed-call.js';
 export type { CommandArgs, CommandReplies } from './commands/command-table.generated.js';
-export { PushConnection, type NextMessageOptions } from './api/push-connection.js';
+export { PushConnection, type NextMessageOptions, type TypedPushConnection, type UntypedPushConnection } from './api/push-connection.js';
 export {
   RedisError,
   ReplyError,

@@ -3,7 +3,7 @@
  * test/types/typed-calls.test.ts (`tsc -p test/types`). Each `Expect<Equals<…>>` fails to
  * compile when the type differs; each `@ts-expect-error` fails when its line compiles.
  */
-import { InjectRedis, Redis, RedisValue, type Connection, type CallSettings, type CommandArg, type RedisOptions, type ReplyDecoder } from 'nestjs-justredis';
+import { InjectRedis, Redis, RedisValue, type Connection, type PushConnection, type CallSettings, type CommandArg, type RedisOptions, type ReplyDecoder } from 'nestjs-justredis';
 
 type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
@@ -122,6 +122,15 @@ export async function views(): Promise<void> {
   const rawConn = await utf8.connection({ decoder: null });
   const v = await rawConn.call('get', 'k');
   type _v = Expect<Equals<typeof v, Buffer | null>>;
+  // A push connection from a typed client checks arguments (call resolves on write: no reply).
+  const push = await utf8.connection({ push: true });
+  type _push = Expect<Equals<typeof push, PushConnection<'utf8'>>>;
+  const written = await push.call('subscribe', 'news', 'sports');
+  type _written = Expect<Equals<typeof written, void>>;
+  // @ts-expect-error PING takes at most one message
+  await push.call('ping', 'a', 'b');
+  const untypedPush = await untyped.connection({ push: true });
+  await untypedPush.call('ping', 'a', 'b');
   const connView = conn.modify({ decoder: null });
   type _connView = Expect<Equals<typeof connView, Connection<null, 3>>>;
   // customCommandClass methods stay on the typed client and its views.

@@ -71,7 +71,7 @@ export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisM
   /** A view with other `decoder`, `attributes` or `database` sharing this client's connections; typed for its settings. */
   modify<const S extends CallSettings>(settings: S): TypedRedis<DecoderAfter<D, S>, P, AttributesAfter<At, S>, C> & C;
   /** An exclusive connection (`push: true` for pub/sub and MONITOR); give it back with `release()`/`close()`. */
-  connection(options: ConnectionOptions & { push: true }): Promise<PushConnection>;
+  connection(options: ConnectionOptions & { push: true }): Promise<PushConnection<D>>;
   connection<const S extends ConnectionOptions & { push?: false } = {}>(options?: S): Promise<Connection<DecoderAfter<D, S>, P, AttributesAfter<At, S>>>;
 }
 
