@@ -3,8 +3,11 @@
  */
 export { Redis, type RedisConstructor, type ConnectionOptions, type RedisEvent } from './redis.js';
 export type { Topology } from './client-core.js';
-export { Connection } from './api/connection.js';
-export { PushConnection, type NextMessageOptions } from './api/push-connection.js';
+export { Connection, type TypedConnection, type UntypedConnection } from './api/connection.js';
+export type { TypedRedis, UntypedRedis } from './api/redis-types.js';
+export type { CommandName, KnownCommand, Untyped } from './commands/typed-call.js';
+export type { CommandArgs, CommandReplies } from './commands/command-table.generated.js';
+export { PushConnection, type NextMessageOptions, type TypedPushConnection, type UntypedPushConnection } from './api/push-connection.js';
 export {
   RedisError,
   ReplyError,

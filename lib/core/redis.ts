@@ -1,6 +1,6 @@
 import { assertCommandArgs } from './resp/encoder.js';
 import type { CommandArg, DecodeSettings } from './resp/types.js';
-import type { Address, CallOptions, CallSettings, RedisOptions } from './options.js';
+import type { Address, CallOptions, CallSettings, RedisOptions, RespVersion } from './options.js';
 import { resolveOptions, validateCallSettings, validateAddress } from './options.js';
 import { parseRedisUrl } from './url.js';
 import { clientClosedError, PipelinedExceptions } from './errors.js';
@@ -9,6 +9,8 @@ import { blockingTimeoutMs, commandName, isConnectionStateCommand, isPushCommand
 import { ClientCore, type Topology } from './client-core.js';
 import type { EndpointInfo, Router } from './routing/router.js';
 import { Connection } from './api/connection.js';
+import type { RedisOf, TypedRedis, UntypedRedis } from './api/redis-types.js';
+import type { AttributesOption, DecoderOption, RespOption, Untyped } from './commands/typed-call.js';
 import { PushConnection } from './api/push-connection.js';
 import { ExclusiveWrites } from './cache/exclusive-writes.js';
 import type { ClientSideCache } from './cache/client-side-cache.js';
@@ -40,9 +42,10 @@ let coreOf: (client: RedisClient) => ClientCore;
  * The client. `call()` and `pipeline()` multiplex over one shared connection per server
  * and database, writing everything issued in the same event-loop turn at once;
  * `connection()` hands out exclusive connections for transactions and pub/sub.
- * `modify()` gives views with other settings that share everything else.
+ * `modify()` gives views with other settings that share everything else. Users see it
+ * through the `Redis` type (api/redis-types.ts), typed or not; its own signatures are untyped.
  */
-class RedisClient {
+export class RedisClient {
   readonly #core: ClientCore;
   readonly #view: ViewSettings;
 
@@ -328,8 +331,8 @@ class RedisClient {
  * @internal Tests only (never exported from the index): the core a client and its views
  * share. The library's own layers use the public `topology`/`seeds` instead.
  */
-export function clientCoreOf(client: RedisClient): ClientCore {
-  return coreOf(client);
+export function clientCoreOf(client: UntypedRedis | TypedRedis<any, any, any>): ClientCore {
+  return coreOf(client as unknown as RedisClient);
 }
 
 function dispatch(router: Router, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
@@ -385,12 +388,25 @@ function attachCustomCommands(target: RedisClient, Commands: new (base: any) => 
   }
 }
 
-/** The constructor, typed so that `customCommandClass` methods appear on the instance. */
+type CustomOf<O> = O extends { customCommandClass: new (base: any) => infer C } ? C : {};
+/** Option names a constructor's options object may not have beyond the known ones (a typo is a type error). */
+type NoUnknownOptions<O> = string extends keyof O ? {} : { [K in Exclude<keyof O, keyof RedisOptions<any>>]: never };
+
+/**
+ * The constructor. `new Redis({ decoder: 'utf8', respVersion: 3 })` infers `Redis<'utf8', 3>`
+ * (absent decoder: `null`, Buffers; absent respVersion: 2); `customCommandClass` methods
+ * appear on the instance. `fromUrl` (options from a string) gives an untyped client.
+ */
 export interface RedisConstructor {
-  new <C = {}>(options?: RedisOptions<C>): RedisClient & C;
-  fromUrl<C = {}>(url: string, options?: RedisOptions<C>): RedisClient & C;
-  readonly prototype: RedisClient;
+  new <O extends RedisOptions<any> = {}>(options?: O & RedisOptions<any> & NoUnknownOptions<O>): Redis<DecoderOption<O>, RespOption<O>, AttributesOption<O>, CustomOf<O>>;
+  fromUrl<C = {}>(url: string, options?: RedisOptions<C>): Redis<Untyped, 2, false, C>;
+  readonly prototype: UntypedRedis;
 }
 
 export const Redis = RedisClient as unknown as RedisConstructor;
-export type Redis = RedisClient;
+/**
+ * A client. `Redis` (no type arguments) replies `Promise<any>`; `Redis<'utf8'>` (decoder),
+ * `Redis<'utf8', 3>` (and RESP version), `Redis<null>` (Buffers) type every known command's
+ * arguments and reply. `At`: `true` when `attributes: true` (replies are `RedisValue`).
+ */
+export type Redis<D = Untyped, P extends RespVersion = 2, At extends boolean = false, C = {}> = RedisOf<D, P, At, C>;

@@ -23,7 +23,7 @@ async function tagOwnedBy(master: RedisServer): Promise<string> {
 
 async function ownerRanges(master: RedisServer): Promise<[number, number][]> {
   await using redis = new Redis({ address: master.address, decoder: 'utf8' });
-  const slots = (await redis.call('cluster', 'slots')) as [number, number, [string, number]][];
+  const slots = await redis.call('cluster', 'slots');
   return slots.filter(([, , [, port]]) => port === master.port).map(([a, b]) => [a, b]);
 }
 

@@ -93,7 +93,7 @@ it('keeps every call right while redis-cli --cluster reshard moves slots under t
   expect(stats.wrong).toBe(0);
   expect(stats.ok).toBeGreaterThan(1000);
   const values = await redis.call('mget', ...Array.from({ length: 3000 }, (_, i) => `bulk:${i}`));
-  expect(values.every((v: string, i: number) => v === `v${i}`)).toBe(true);
+  expect(values.every((v, i) => v === `v${i}`)).toBe(true);
   // The receiving master really serves more slots now.
   const dbsizes = (await redis.call('dbsize', { endpoint: 'masters' })) as Map<string, number>;
   expect(dbsizes.get(`${masters[1].host}:${masters[1].port}`)).toBeGreaterThan(dbsizes.get(`${masters[0].host}:${masters[0].port}`)!);
@@ -108,7 +108,7 @@ it('resumes on the promoted replica after a master is killed under traffic', asy
   let probe = 'probe';
   for (let i = 0; ; i++) {
     probe = `probe:${i}`;
-    const owner = (await redis.call('cluster', 'slots')) as [number, number, [string, number]][];
+    const owner = await redis.call('cluster', 'slots');
     const slot = Number(await redis.call('cluster', 'keyslot', probe));
     if (owner.some(([a, b, [h, p]]) => slot >= a && slot <= b && `${h}:${p}` === victimKey)) break;
   }

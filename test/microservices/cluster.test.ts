@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 /** Every master's own view: PUBLISH/SUBSCRIBE are cluster-wide, but CLIENT KILL is per node. */
-async function onEveryMaster<T>(command: string[]): Promise<T[]> {
+async function onEveryMaster<T>(command: [name: string, ...args: string[]]): Promise<T[]> {
   const results: T[] = [];
   for (const node of await cluster.masters()) {
     const direct = new Redis({ address: ['127.0.0.1', node.port], poolFactory: 'pool', decoder: 'utf8' });

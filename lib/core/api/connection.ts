@@ -1,6 +1,6 @@
 import { assertCommandArgs } from '../resp/encoder.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
-import type { CallSettings } from '../options.js';
+import type { CallSettings, RespVersion } from '../options.js';
 import { validateCallSettings } from '../options.js';
 import { RedisError, PipelinedExceptions } from '../errors.js';
 import { applySettings, SETTING_KEYS, splitCallArgs, type ViewSettings } from '../call-args.js';
@@ -10,6 +10,7 @@ import { parsePipeline } from './pipeline-args.js';
 import { commandChannel } from '../diagnostics/channels.js';
 import { traceCall, tracePipeline } from '../diagnostics/trace-command.js';
 import type { ExclusiveWrites } from '../cache/exclusive-writes.js';
+import type { ArgsOf, AttributesAfter, CheckedPipeline, CallReply, CommandName, DecoderAfter, PipelineCommand, PipelineReplies, Untyped } from '../commands/typed-call.js';
 
 /**
  * An exclusive connection from the pool (`redis.connection()`): transactions, WATCH,
@@ -20,7 +21,7 @@ import type { ExclusiveWrites } from '../cache/exclusive-writes.js';
  * borrower changed what cannot be restored (AUTH, HELLO, RESET, CLIENT SETNAME/TRACKING, ...).
  * CLIENT REPLY is refused (a TypeError): replies turned off would reach the wrong caller.
  */
-export class Connection {
+class ConnectionClient {
   readonly #taken: TakenConnection;
   readonly #view: ViewSettings;
   /** With client-side caching: tells the cache what this connection's writes changed. */
@@ -109,9 +110,9 @@ export class Connection {
   }
 
   /** A view of this connection with other decoder/attributes settings (the database is the socket's: use SELECT). */
-  modify(settings: CallSettings): Connection {
+  modify(settings: CallSettings): ConnectionClient {
     const change = validateCallSettings(settings as Record<string, unknown>, SETTING_KEYS, 'modify');
-    return new Connection(this.#taken, this.#settings(change), this.#writes);
+    return new ConnectionClient(this.#taken, this.#settings(change), this.#writes);
   }
 
   /** Gives the connection back to the pool in a clean state (or discards it). Idempotent. */
@@ -145,3 +146,36 @@ export class Connection {
     }
   }
 }
+
+/** Everything a connection has besides the members that carry its decoder and protocol. */
+interface ConnectionMembers extends Omit<ConnectionClient, 'call' | 'pipeline' | 'modify'> {}
+
+/** A connection without types for its commands: every reply is `any` (`Connection` with no type arguments). */
+export interface UntypedConnection extends ConnectionMembers {
+  /** Sends one command; a trailing plain object holds `{ decoder, attributes }`. */
+  call(...args: unknown[]): Promise<any>;
+  /** Sends the commands in one write; resolves to the replies, or rejects with `PipelinedExceptions`. */
+  pipeline(commands: readonly (readonly unknown[])[], options?: CallSettings): Promise<any[]>;
+  /** A view of this connection with other decoder/attributes settings. */
+  modify(settings: CallSettings): UntypedConnection;
+}
+
+/** A connection of a typed client (`Redis<D, P, At>`): `call`/`pipeline` typed as the client's. */
+export interface TypedConnection<D, P extends RespVersion, At> extends ConnectionMembers {
+  /** Sends one command and resolves to its typed reply; a trailing plain object holds `{ decoder, attributes }`. */
+  call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
+  /** Sends the commands in one write; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
+  pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
+    commands: Commands & CheckedPipeline<Commands>,
+    options?: S,
+  ): Promise<PipelineReplies<DecoderAfter<D, S>, P, AttributesAfter<At, S>, Commands>>;
+  /** Commands built at run time (an array, not a literal list): replies `any`. */
+  pipeline<const Built extends readonly (readonly unknown[])[]>(commands: number extends Built['length'] ? Built : never, options?: CallSettings): Promise<any[]>;
+  /** A view of this connection with other decoder/attributes settings, typed for them. */
+  modify<const S extends CallSettings>(settings: S): Connection<DecoderAfter<D, S>, P, AttributesAfter<At, S>>;
+}
+
+/** An exclusive connection; `Connection` (no type arguments) replies `any`, `Connection<'utf8', 3>` types replies. */
+export type Connection<D = Untyped, P extends RespVersion = 2, At = false> = [D] extends [Untyped] ? UntypedConnection : TypedConnection<D, P, At>;
+/** The class, for `instanceof`. */
+export const Connection = ConnectionClient;

@@ -6,6 +6,7 @@ import { closedByClientError, CommunicationError, RedisError } from '../errors.j
 import { Fifo } from '../transport/fifo.js';
 import type { TakenConnection } from '../routing/router.js';
 import { isPlainObject } from '../call-args.js';
+import type { ArgsOf, CommandName, Untyped } from '../commands/typed-call.js';
 
 export interface NextMessageOptions {
   /** Milliseconds to wait; resolves to `null` when nothing came. Default: wait forever. */
@@ -36,7 +37,7 @@ interface Waiter {
  * which goes to the current master (the Nest module does this for you). Only `close()` —
  * yours or the client's — ends it with `ERR_CLIENT_CLOSED`, which ends iteration quietly.
  */
-export class PushConnection implements AsyncIterable<unknown> {
+class PushConnectionClient implements AsyncIterable<unknown> {
   readonly #taken: TakenConnection;
   readonly #defaults: DecodeSettings;
   readonly #messages = new Fifo<unknown>();
@@ -163,3 +164,27 @@ export class PushConnection implements AsyncIterable<unknown> {
     for (const listener of this.#closeListeners.splice(0)) listener(this.#error);
   }
 }
+
+/** Everything a push connection has besides `call`. */
+interface PushConnectionMembers extends Omit<PushConnectionClient, 'call'> {}
+
+/** A push connection of an untyped client: `call` takes any arguments. */
+export interface UntypedPushConnection extends PushConnectionMembers {
+  /** Sends a command; resolves once written (its reply arrives as a message). */
+  call(...args: unknown[]): Promise<void>;
+}
+
+/**
+ * A push connection of a typed client: `call` checks arguments as the client's does (it
+ * resolves once written, so there is no reply to type). Messages stay `any`: what arrives
+ * (subscribe confirmations, messages, MONITOR lines, RESP3 replies) depends on the commands sent.
+ */
+export interface TypedPushConnection extends PushConnectionMembers {
+  /** Sends a command; resolves once written (its reply arrives as a message). */
+  call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<void>;
+}
+
+/** A push connection; typed (`call` arguments checked) when it comes from a typed client. */
+export type PushConnection<D = Untyped> = [D] extends [Untyped] ? UntypedPushConnection : TypedPushConnection;
+/** The class, for `instanceof`. */
+export const PushConnection = PushConnectionClient;
