@@ -48,20 +48,49 @@ export class CommunicationError extends RedisError {
 }
 
 /**
- * Sentinel moved the master: the client closed its connections to the old one. Exclusive
- * connections (`connection()`) and push connections (subscribers) taken there end with
- * this error (code `ERR_MASTER_CHANGED`) — not `ERR_CLIENT_CLOSED`, which means `close()`
- * was called — so a subscriber knows to subscribe again (a new connection goes to the new
- * master). `previous` and `current` are the two masters' `host:port`.
+ * The client closed a connection because the server it is on is no longer where it
+ * belongs in the topology (not because `close()` was called): a sentinel failover moved the
+ * master (`MasterChangedError`), or a node left the cluster (`NodeRemovedError`). Exclusive
+ * connections (`connection()`) and push connections (subscribers) taken there end with one
+ * of these — never with `ERR_CLIENT_CLOSED`, which means `close()` — so a subscriber can tell
+ * "subscribe again" (a new connection goes where the topology now points) from "stop":
+ * `err instanceof TopologyChangedError`. Each subclass has its own `code`.
  */
-export class MasterChangedError extends CommunicationError {
+export class TopologyChangedError extends CommunicationError {
+  constructor(message: string, code: string) {
+    super(message, { code });
+    this.name = 'TopologyChangedError';
+  }
+}
+
+/**
+ * Sentinel moved the master: the client closed its connections to the old one. Exclusive
+ * and push connections taken there end with this error (code `ERR_MASTER_CHANGED`).
+ * `previous` and `current` are the two masters' `host:port`.
+ */
+export class MasterChangedError extends TopologyChangedError {
   constructor(
     readonly masterName: string,
     readonly previous: string,
     readonly current: string,
   ) {
-    super(`The master of ${masterName} changed from ${previous} to ${current}; this connection to the old master was closed`, { code: 'ERR_MASTER_CHANGED' });
+    super(`The master of ${masterName} changed from ${previous} to ${current}; this connection to the old master was closed`, 'ERR_MASTER_CHANGED');
     this.name = 'MasterChangedError';
+  }
+}
+
+/**
+ * A cluster node left the topology while connections to it were open: its slots moved away
+ * and the cluster no longer lists it (scale-down, CLUSTER FORGET / RESET), or it is reported
+ * failed with no slots. Push connections on it end at once with this error (code
+ * `ERR_NODE_REMOVED`) — a subscriber there would hear nothing more — and exclusive ones
+ * when the node's pool closes, after the grace period that lets replies in flight arrive.
+ * `address` is the node's `host:port` (as connected to, after `natMap`).
+ */
+export class NodeRemovedError extends TopologyChangedError {
+  constructor(readonly address: string) {
+    super(`Cluster node ${address} left the cluster's topology; this connection to it was closed`, 'ERR_NODE_REMOVED');
+    this.name = 'NodeRemovedError';
   }
 }
 

@@ -13,7 +13,9 @@ export {
   ReplyError,
   PipelinedExceptions,
   CommunicationError,
+  TopologyChangedError,
   MasterChangedError,
+  NodeRemovedError,
   ConnectionPoolError,
   ProtocolError,
 } from './errors.js';

@@ -122,6 +122,9 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
       } else pool = shard.master;
     }
     if (pool.reachable === false && !command.onReplica) {
+      // Never reached because natMap sends it nowhere: no failover will fix that.
+      const natMapError = this.topology.natMapUnreachable(pool, pool.lastConnectFailure);
+      if (natMapError !== null) return command.giveUp(natMapError);
       // Its reconnect gate is closed: wait for a replica to take over (or the master to
       // answer again) rather than queue behind the gate's backoff.
       this.failover.hold(command, command.heldBy ?? new CommunicationError(`${pool.key} is unreachable`, { code: 'ERR_CONNECT' }));
@@ -183,6 +186,14 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
     if (command.onReplica) {
       command.masterOnly = true;
       this.retryLater(command, true);
+      return;
+    }
+    const natMapError = command.node === null ? null : this.topology.natMapUnreachable(command.node, error);
+    if (natMapError !== null) {
+      // A keyless call goes to another master (the gate of this one is closed now); one for
+      // this node's slots fails at once instead of waiting for a failover that will not come.
+      if (command.slot === ANY_SLOT) this.dispatch(command);
+      else command.giveUp(natMapError);
       return;
     }
     // Nothing was written (or it was a read): hold it until the map names a master that answers.

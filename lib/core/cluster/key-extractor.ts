@@ -2,7 +2,7 @@ import type { CommandArg } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
 import { ReplyError } from '../errors.js';
 import { ASK_SERVER, NO_KEY, firstKeyIndex, type CommandSpec } from '../commands/command-table.js';
-import { CommandSpecs } from '../commands/command-specs.js';
+import { CommandSpecs, lookupFailed } from '../commands/command-specs.js';
 import { hashSlot } from './hash-slot.js';
 
 /** Sends a command to any master and resolves to its reply. */
@@ -49,7 +49,7 @@ export class KeyExtractor extends CommandSpecs {
       // "The command has no key arguments" / "Invalid arguments": run it anywhere and let
       // the server report the real problem with the real command.
       if (err instanceof ReplyError) return ANY_SLOT;
-      throw err;
+      throw lookupFailed([commandName(args[0])], 'COMMAND GETKEYS', err);
     }
   }
 }

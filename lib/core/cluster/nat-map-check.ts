@@ -39,10 +39,52 @@ export async function checkNatMapped(layouts: readonly ShardLayout[], nodes: Nat
   }
   const failures = (await Promise.all(checks)).filter((f): f is string => f !== null);
   if (failures.length === 0) return;
-  throw new CommunicationError(
+  throw natMapUnreachableError(failures);
+}
+
+/** The one wording of `ERR_NATMAP_UNREACHABLE`; each failure from `describeFailure`. */
+function natMapUnreachableError(failures: readonly string[], cause?: Error): CommunicationError {
+  return new CommunicationError(
     `natMap maps ${failures.length === 1 ? 'a cluster node' : `${failures.length} cluster nodes`} to an unreachable address: ${failures.join('; ')}. The cluster reports ${failures.length === 1 ? 'it' : 'them'} healthy: check natMap`,
-    { code: 'ERR_NATMAP_UNREACHABLE' },
+    { code: 'ERR_NATMAP_UNREACHABLE', cause },
   );
+}
+
+function describeFailure(announced: HostPort, mapped: string, why: string): string {
+  return `${formatAddress(announced)} (as the cluster announces it) → ${mapped} (${why})`;
+}
+
+/**
+ * The same verdict for masters first seen after the start (a refresh, a MOVED): a node that
+ * natMap moves, that was never reached at its mapped address, and that the cluster does not
+ * report failed is a natMap mistake, not a failover — its calls fail at once with
+ * `ERR_NATMAP_UNREACHABLE` (after the connect attempt, so bounded by `connectTimeout`)
+ * instead of waiting `failoverWait` for a promotion that will not come. A node reached once
+ * and lost later is an outage: the failover path handles it. (A node that died before this
+ * client ever reached it, before the cluster marked it failed, is mistaken for a natMap
+ * error too: the message says what was tried.)
+ */
+export class NatMapVerdicts {
+  /** Pools natMap moved, and the address the cluster announced for each. */
+  private readonly moved = new WeakMap<ServerPool, HostPort>();
+
+  /** Notes that `pool` serves the announced `host:port`, mapped to `mapped` (nothing happens when natMap left it alone). */
+  note(host: string, port: number, mapped: Address, pool: ServerPool): void {
+    if (formatAddress(mapped) !== formatAddress([host, port])) this.moved.set(pool, [host, port]);
+  }
+
+  /**
+   * `ERR_NATMAP_UNREACHABLE` for a call that could not reach `pool` (`cause`: the connect
+   * failure), or `null` when this is no natMap mistake. `layouts`: the cluster's last word.
+   */
+  unreachable(pool: ServerPool, cause: Error | null, layouts: readonly ShardLayout[]): CommunicationError | null {
+    const announced = this.moved.get(pool);
+    if (announced === undefined || pool.everConnected) return null;
+    const [host, port] = announced;
+    if (layouts.some((layout) => layout.online === false && layout.master[0] === host && layout.master[1] === port)) return null;
+    const why = cause?.message ?? 'unreachable';
+    return natMapUnreachableError([describeFailure(announced, pool.key, why)], cause ?? undefined);
+  }
 }
 
 /** `null` once `pool` answered; otherwise why not, worded for the error. */
@@ -58,7 +100,7 @@ async function unreachable(announced: HostPort, pool: ServerPool, timeoutMs: num
     return null;
   } catch (err) {
     if (err instanceof ReplyError) return null;
-    return `${formatAddress(announced)} (as the cluster announces it) → ${pool.key} (${(err as Error).message})`;
+    return describeFailure(announced, pool.key, (err as Error).message);
   } finally {
     clearTimeout(timer);
     promise.catch(() => {}); // the connect may still fail after the timeout

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
-import { CommunicationError, RedisError, ReplyError } from '../errors.js';
+import { CommunicationError, NodeRemovedError, RedisError, ReplyError } from '../errors.js';
 import type { DecodeSettings } from '../resp/types.js';
 import { pendingCall } from '../transport/pending.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
@@ -10,7 +10,7 @@ import { NodeSet } from '../routing/node-set.js';
 import type { SlotOwners } from '../routing/router.js';
 import { SLOT_COUNT } from './hash-slot.js';
 import { Refresher } from '../routing/refresher.js';
-import { checkNatMapped, NAT_CHECK_TIMEOUT_MS } from './nat-map-check.js';
+import { checkNatMapped, NAT_CHECK_TIMEOUT_MS, NatMapVerdicts } from './nat-map-check.js';
 import { SlotMap, parseClusterShards, parseClusterSlots, type HostPort, type ShardLayout } from './slot-map.js';
 
 const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
@@ -42,6 +42,8 @@ export class Topology {
   private readonly pinned = new Set<ServerPool>();
   private readonly seeds: readonly Address[];
   private readonly refresher: Refresher;
+  /** With a `natMap`: tells a wrong mapping from a failover when a master cannot be reached. */
+  private readonly natMapVerdicts: NatMapVerdicts | null;
   /** Asked first by the next load (a replica that just said it was promoted). */
   private preferred: ServerPool | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
@@ -63,6 +65,7 @@ export class Topology {
     this.seeds = options.addresses;
     this.nodeSet = new NodeSet(options, events, options.readFrom === 'replica' ? sendReadOnly : null);
     this.refresher = new Refresher(() => this.load(), MIN_REFRESH_GAP_MS);
+    this.natMapVerdicts = options.natMap === undefined ? null : new NatMapVerdicts();
   }
 
   /**
@@ -82,7 +85,15 @@ export class Topology {
 
   /** The pool for an address the cluster announced (MOVED, ASK, CLUSTER SHARDS), after `natMap`. */
   announced(host: string, port: number): ServerPool {
-    return this.nodeSet.pool(this.nodeSet.translate(host, port));
+    const address = this.nodeSet.translate(host, port);
+    const pool = this.nodeSet.pool(address);
+    this.natMapVerdicts?.note(host, port, address, pool);
+    return pool;
+  }
+
+  /** `ERR_NATMAP_UNREACHABLE` when `pool` (a master) failed to connect because of natMap, not an outage (`NatMapVerdicts`). */
+  natMapUnreachable(pool: ServerPool, cause: Error | null): CommunicationError | null {
+    return this.natMapVerdicts?.unreachable(pool, cause, this.layouts) ?? null;
   }
 
   /** The pool for an address the caller named; kept for the client's lifetime. */
@@ -192,6 +203,9 @@ export class Topology {
       try {
         const layouts = await this.query(address);
         if (layouts.length === 0) throw new RedisError(`${formatAddress(address)} reported no masters`, 'ERR_CLUSTER_EMPTY');
+        // A node removed from the cluster (CLUSTER RESET) or not joined yet describes a
+        // cluster of its own with no slots: believing it would drop every real node.
+        if (layouts.every((layout) => layout.ranges.length === 0)) throw new RedisError(`${formatAddress(address)} reported no master serving any slot (not part of the cluster)`, 'ERR_CLUSTER_EMPTY');
         this.install(layouts);
         return;
       } catch (err) {
@@ -247,7 +261,8 @@ export class Topology {
       inUse.add(shard.master);
       for (const replica of shard.replicas) inUse.add(replica);
     }
-    this.nodeSet.retireAllBut(inUse, RETIRE_DELAY_MS);
+    // Subscribers and exclusive connections there learn why (NodeRemovedError), not close()'s ERR_CLIENT_CLOSED.
+    this.nodeSet.retireAllBut(inUse, RETIRE_DELAY_MS, (pool) => new NodeRemovedError(pool.key));
     this.onChange?.();
   }
 

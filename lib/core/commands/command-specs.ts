@@ -1,5 +1,6 @@
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
+import { CommunicationError, RedisError } from '../errors.js';
 import { parseCommandInfo, type CommandSpec } from './command-table.js';
 
 /** Sends a command to a server of the client (any master) and resolves to its reply. */
@@ -54,7 +55,9 @@ export class CommandSpecs {
     this.queued = [];
     this.queuedPromise = null;
     try {
-      const reply = await this.query(['COMMAND', 'INFO', ...names], UTF8);
+      const reply = await this.query(['COMMAND', 'INFO', ...names], UTF8).catch((err: unknown) => {
+        throw lookupFailed(names, 'COMMAND INFO', err);
+      });
       const entries = Array.isArray(reply) ? reply : [];
       for (let i = 0; i < names.length; i++) this.specs.set(names[i], parseCommandInfo(entries[i]));
     } finally {
@@ -72,4 +75,18 @@ export class CommandSpecs {
     const keys = await this.query(['COMMAND', 'GETKEYS', ...args], RAW);
     return Array.isArray(keys) ? (keys as Buffer[]) : [];
   }
+}
+
+/**
+ * The caller's command was never sent: looking up its keys failed. Said so, with why, so
+ * the error does not read as if the caller's command were `COMMAND`. The lookup's own
+ * failure is `cause`, and its code is kept (a refusal such as NOPERM becomes a `RedisError`
+ * with that code — it is not the server's answer to the caller's command; a connection
+ * error stays a `CommunicationError`).
+ */
+export function lookupFailed(names: readonly string[], query: 'COMMAND INFO' | 'COMMAND GETKEYS', err: unknown): unknown {
+  if (!(err instanceof RedisError)) return err;
+  const message = `${names.map((n) => n.toUpperCase()).join(', ')} not sent: looking up its keys in the server's command table (${query}) failed: ${err.message}`;
+  if (err instanceof CommunicationError) return new CommunicationError(message, { cause: err, code: err.code });
+  return new RedisError(message, err.code, { cause: err });
 }

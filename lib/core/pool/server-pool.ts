@@ -62,6 +62,10 @@ export class ServerPool {
   /** While `failedRounds > 0`: the one round in progress; other callers wait for its outcome. */
   private probe: Promise<RedisConnection> | null = null;
   private cooldown: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  /** Whether a connection to the server was ever opened (a failure after that is an outage, not a wrong address). */
+  private connectedOnce = false;
+  /** Why the last connect round failed (`null` before any failure). */
+  private lastFailure: Error | null = null;
   /** Aborted by `close()`: interrupts a connect (retry backoff, socket, handshake) in progress. */
   private readonly closing = new AbortController();
 
@@ -88,6 +92,16 @@ export class ServerPool {
   /** False while the reconnect gate is closed: the last connect round failed to reach the server. */
   get reachable(): boolean {
     return this.failedRounds === 0;
+  }
+
+  /** Whether a connection to the server was ever opened. */
+  get everConnected(): boolean {
+    return this.connectedOnce;
+  }
+
+  /** Why the last connect round failed (`null` before any failure). */
+  get lastConnectFailure(): Error | null {
+    return this.lastFailure;
   }
 
   /** Sends on the shared connection of `database`, connecting first if needed. */
@@ -221,8 +235,10 @@ export class ServerPool {
       // hangs up at once would look reachable: ask it for a PING.
       if (this.failedRounds > 0 && connection.socket.bytesRead === 0) await answers(connection, config.connectTimeout);
       this.failedRounds = 0;
+      this.connectedOnce = true;
       return connection;
     } catch (err) {
+      this.lastFailure = err as Error;
       connection?.destroy(err as Error, false);
       // A refusal (password, certificate) says the server is there: no reconnect backoff,
       // and a cluster does not hold calls for it as for a dead node.
@@ -343,9 +359,20 @@ export class ServerPool {
   }
 
   /**
+   * Ends the push connections lent out (subscribers, MONITOR, the cache's invalidation
+   * connection) with `reason`, leaving the pool open: a node that left the cluster's topology
+   * keeps its pool for a grace period so replies in flight arrive, but a subscriber there
+   * would hear nothing more and must move now. Their leases free their slots.
+   */
+  endPushConnections(reason: () => Error): void {
+    for (const connection of [...this.open]) if (connection.inPushMode) connection.destroy(reason(), false);
+  }
+
+  /**
    * Closes everything: shared connections after their replies arrive, exclusive ones at once.
    * `reason` makes the error the exclusive and push connections still open end with (a
-   * retired sentinel master: `MasterChangedError`); by default it is `ERR_CLIENT_CLOSED`.
+   * retired sentinel master: `MasterChangedError`; a node that left a cluster:
+   * `NodeRemovedError`); by default it is `ERR_CLIENT_CLOSED`.
    */
   async close(reason?: () => Error): Promise<void> {
     if (this.closed) return;

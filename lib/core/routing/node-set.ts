@@ -88,22 +88,24 @@ export class NodeSet {
   /**
    * Closes `pool` after `graceMs` (0: now — its queued calls come back to their routers at
    * once, and its replies in flight still arrive, since closing waits for them). `reason`
-   * is what its exclusive and push connections end with (see `ServerPool.close`).
+   * is what its exclusive and push connections end with (see `ServerPool.close`); with a
+   * `reason`, push connections end at once, grace or not (`ServerPool.endPushConnections`).
    */
   retire(pool: ServerPool, graceMs = 0, reason?: () => Error): void {
     if (this.closed || this.retiring.has(pool)) return;
     if (graceMs === 0) return this.closeRetired(pool, reason);
+    if (reason !== undefined) pool.endPushConnections(reason);
     const timer = setTimeout(() => {
       this.retiring.delete(pool);
-      this.closeRetired(pool);
+      this.closeRetired(pool, reason);
     }, graceMs);
     timer.unref();
     this.retiring.set(pool, timer);
   }
 
-  /** Retires, after `graceMs`, every keyed pool not in `inUse` and not already retiring. */
-  retireAllBut(inUse: ReadonlySet<ServerPool>, graceMs: number): void {
-    for (const pool of this.keyed.values()) if (!inUse.has(pool)) this.retire(pool, graceMs);
+  /** Retires, after `graceMs`, every keyed pool not in `inUse` and not already retiring; `reason(pool)` as in `retire`. */
+  retireAllBut(inUse: ReadonlySet<ServerPool>, graceMs: number, reason?: (pool: ServerPool) => Error): void {
+    for (const pool of this.keyed.values()) if (!inUse.has(pool)) this.retire(pool, graceMs, reason && (() => reason(pool)));
   }
 
   async close(): Promise<void> {
