@@ -187,6 +187,21 @@ describe('routing', () => {
   });
 });
 
+describe('routing lookups', () => {
+  it('says that the key lookup (COMMAND INFO) failed, and why, instead of reporting it as the caller\'s command', async () => {
+    // A user who may run GET but not COMMAND: the client cannot learn where GET's key is.
+    const password = 'lookup-secret';
+    for (const node of cluster.nodes) await node.cli('ACL', 'SETUSER', 'lookupless', 'on', `>${password}`, '~*', '+@all', '-command');
+    await using limited = new Redis({ addresses: cluster.addresses, username: 'lookupless', password, decoder: 'utf8' });
+    const err = await limited.call('get', 'x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RedisError);
+    expect(err).not.toBeInstanceOf(ReplyError);
+    expect(err).toMatchObject({ code: 'NOPERM', cause: expect.any(ReplyError) });
+    expect((err as Error).message).toMatch(/^GET not sent: looking up its keys in the server's command table \(COMMAND INFO\) failed: NOPERM .*'command\|info'/);
+    expect((err as Error).message).not.toContain(password);
+  });
+});
+
 describe('RESP3 and movable keys', () => {
   let r3: Redis;
   beforeAll(() => {
