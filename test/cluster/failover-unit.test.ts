@@ -58,6 +58,7 @@ function setup(first: FakeNode, options: Record<string, unknown> = {}) {
     anyMaster: () => topology.map.shards[0].master,
     announced: () => owner,
     scheduleRefresh: () => {},
+    natMapUnreachable: () => null, // no natMap
     refresh: async () => {
       topology.refreshes++;
       topology.map = mapFor(owner);

@@ -44,6 +44,7 @@ function setup(nodes: FakeNode[], options: { maxRedirections?: number } = {}) {
     anyMaster: () => nodes[0],
     announced: (_host: string, port: number) => nodes.find((n) => n.address[1] === port)!,
     scheduleRefresh: () => refreshes.push(Date.now()),
+    natMapUnreachable: () => null, // no natMap
     assign: (slot: number, pool: ServerPool) => void topology.map.assign(slot, pool),
     asked: () => {},
     endpoint: () => nodes[0],
