@@ -33,9 +33,11 @@ interface Waiter {
  * Messages are kept as Buffers until read, so each read may pick its own decoder without
  * losing bytes. A lost connection ends iteration with a `CommunicationError`; after a
  * sentinel failover the connection to the old master ends with `MasterChangedError` (code
- * `ERR_MASTER_CHANGED`). Subscribers that must survive either open a new push connection,
- * which goes to the current master (the Nest module does this for you). Only `close()` —
- * yours or the client's — ends it with `ERR_CLIENT_CLOSED`, which ends iteration quietly.
+ * `ERR_MASTER_CHANGED`), and one on a cluster node that left the topology with
+ * `NodeRemovedError` (`ERR_NODE_REMOVED`) — both `TopologyChangedError`s. Subscribers that
+ * must survive these open a new push connection, which goes where the topology now points
+ * (the Nest module does this for you). Only `close()` — yours or the client's — ends it with
+ * `ERR_CLIENT_CLOSED`, which ends iteration quietly.
  */
 class PushConnectionClient implements AsyncIterable<unknown> {
   readonly #taken: TakenConnection;

@@ -180,8 +180,9 @@ export class PushLane {
     try {
       for (;;) {
         const message: unknown = await push.nextMessage({ decoder: null });
-        // Closed by us (or the client closed). A failover's MasterChangedError, like a loss,
-        // rejects instead and lands below: subscribe again, on the new master.
+        // Closed by us (or the client closed). A TopologyChangedError (a sentinel failover, a
+        // cluster node that left), like a loss, rejects instead and lands below: subscribe
+        // again, where the topology now points.
         if (message === null) return;
         // An error reply is a message too: it answers the oldest unanswered command.
         if (message instanceof Error) this.#onErrorReply(push, message);
