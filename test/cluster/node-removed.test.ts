@@ -114,6 +114,10 @@ it('ends push connections on a node that left the cluster with ERR_NODE_REMOVED,
     expect(await within(redis.call('get', key), 10_000, 'GET after the scale-down')).toBe('before');
     expect(await within(nestRedis.call('get', key), 10_000, 'GET through the Nest client')).toBe('before');
     expect((await redis.endpoints()).map((e) => (e.address as [string, number])[1])).not.toContain(victim.port);
+    // A client whose first seed is the reset node: its one-node view without slots is not believed.
+    await using late = new Redis({ addresses: [['127.0.0.1', victim.port], ['127.0.0.1', target.port]], poolFactory: 'cluster', decoder: 'utf8' });
+    expect(await within(late.call('get', key), 10_000, 'GET of a client seeded with the removed node')).toBe('before');
+    expect((await late.endpoints()).map((e) => (e.address as [string, number])[1])).not.toContain(victim.port);
 
     const error = await within(
       waiting.then(
