@@ -185,10 +185,20 @@ it('a master added later that natMap maps to an unreachable address fails its ca
   const busPort = /:\d+@(\d+)/.exec((await nodeLines(victim))[0])![1];
   expect(await member.cli('CLUSTER', 'MEET', '127.0.0.1', String(victim.port), busPort)).toBe('OK');
   const others = setup.nodes.filter((node) => node !== victim);
-  await eventually(async () => (await Promise.all(others.map(async (node) => (await nodeLines(node)).some((l) => l.startsWith(victimId) && l.includes(' connected'))))).every(Boolean), 15_000, 100);
+  // Every node, the newcomer too, knows all four by their ids, linked.
+  const everyone = async (node: RedisServer) => {
+    const lines = await nodeLines(node);
+    return lines.length === setup.nodes.length && lines.some((l) => l.startsWith(victimId)) && lines.every((l) => l.includes(' connected') && !l.includes('handshake'));
+  };
+  await eventually(async () => (await Promise.all(setup.nodes.map(everyone))).every(Boolean), 15_000, 100);
   const key = 'natmap:later';
   const slot = hashSlot(key, 'utf8');
-  for (const node of [victim, ...others]) await node.cli('CLUSTER', 'SETSLOT', String(slot), 'NODE', victimId);
+  // As redis-cli's reshard does it: IMPORTING/MIGRATING first, so the new owner bumps its
+  // config epoch when it takes the slot (a fresh node's epoch 0 would lose to the old owner's).
+  const owner = (await Promise.all(others.map(async (node) => ((await ownRanges(node)).some(([first, last]) => slot >= first && slot <= last) ? node : null)))).find((node) => node !== null)!;
+  await victim.cli('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', await setup.nodeId(owner));
+  await owner.cli('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', victimId);
+  for (const node of [victim, owner, ...others.filter((n) => n !== owner)]) await node.cli('CLUSTER', 'SETSLOT', String(slot), 'NODE', victimId);
   await eventually(async () => (await ownRanges(victim)).some(([first, last]) => slot >= first && slot <= last), 5000, 50);
 
   // MOVED to the new node → natMap → nothing listens: the caller learns that, not a failover wait.
@@ -200,6 +210,9 @@ it('a master added later that natMap maps to an unreachable address fails its ca
   // A second call finds the node's reconnect gate closed: the same answer, not a hold.
   const again = await within(mapped.call('get', key).catch((e: unknown) => e), 5000, 'a second GET');
   expect(again).toMatchObject({ code: 'ERR_NATMAP_UNREACHABLE' });
+  // So do an exclusive connection for that key and a blocking command on it.
+  await expect(within(mapped.connection({ key }), 5000, 'connection({ key })')).rejects.toMatchObject({ code: 'ERR_NATMAP_UNREACHABLE' });
+  await expect(within(mapped.call('blpop', key, 1), 5000, 'BLPOP')).rejects.toMatchObject({ code: 'ERR_NATMAP_UNREACHABLE' });
   // Keys elsewhere are unaffected, and so are keyless calls (any master will do: not the mis-mapped one).
   expect(await mapped.call('get', 'natmap:elsewhere{x}')).toBeNull();
   for (let i = 0; i < 8; i++) expect(await mapped.call('ping')).toBe('PONG');

@@ -291,6 +291,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
       } catch (err) {
         // Redirects, and a master that could not even be connected to (nothing was sent).
         const code = err instanceof ReplyError || (err instanceof CommunicationError && NEVER_SENT.has(err.code)) ? err.code : '';
+        if (NEVER_SENT.has(code)) throwIfNatMapped(this.topology.natMapUnreachable(pool, err as Error));
         if ((code !== 'MOVED' && code !== 'ASK' && code !== 'TRYAGAIN' && code !== 'CLUSTERDOWN' && !NEVER_SENT.has(code)) || attempt >= this.maxRedirections) throw err;
         asking = null;
         const r = parseRedirect((err as Error).message);
@@ -337,7 +338,12 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
       if (owner === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
       pool = owner;
     } else pool = this.topology.anyMaster();
-    return { lease: await pool.lease(), explainError: explainOnConnection(pool.key) };
+    try {
+      return { lease: await pool.lease(), explainError: explainOnConnection(pool.key) };
+    } catch (err) {
+      if (err instanceof CommunicationError && NEVER_SENT.has(err.code)) throwIfNatMapped(this.topology.natMapUnreachable(pool, err));
+      throw err;
+    }
   }
 
   async endpoints(): Promise<EndpointInfo[]> {
@@ -361,6 +367,11 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
 /** Backoff ceiling before retry number `attempt` (1-based): 25 ms doubling, capped at 500 ms. */
 function retryCeiling(attempt: number): number {
   return Math.min(500, 25 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** natMap sends the node nowhere (`Topology.natMapUnreachable`): say that, not the bare connect failure. */
+function throwIfNatMapped(error: CommunicationError | null): void {
+  if (error !== null) throw error;
 }
 
 function hostOf(pool: ServerPool): string {
