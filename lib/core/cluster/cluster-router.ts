@@ -24,7 +24,10 @@ import { FailoverWait } from './failover-wait.js';
  *
  * Failover: a call for a slot whose master is unreachable, a CLUSTERDOWN answer and a
  * READONLY answer (a demoted master) are held by `FailoverWait` — bounded by `failoverWait`,
- * not counted as redirections — and sent once to the master the refreshed map names.
+ * not counted as redirections — and sent once to the master the refreshed map names. Not
+ * so a master that `natMap` moves and that was never reached: no failover will fix that, so
+ * its calls fail with `ERR_NATMAP_UNREACHABLE` (`Topology.natMapUnreachable`); keyless ones
+ * go to another master.
  *
  * With `readFrom: 'replica'`, commands the server flags `readonly` go to the slot's replicas
  * in turn (replication is asynchronous: a read may not see a write just made); blocking
