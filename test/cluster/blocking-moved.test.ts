@@ -1,0 +1,112 @@
+/**
+ * Blocking commands on a cluster whose slot moved after the client loaded its slot map.
+ * A MOVED reply proves the command did not run, so the client sends it again to the new
+ * master: a BLPOP (`call`) and a pipeline holding a BLPOP (run on an exclusive connection)
+ * still get their element when another client pushes it there. Real cluster, slots moved
+ * with CLUSTER SETSLOT ... NODE on every master; the old master's `errorstat_MOVED` shows
+ * that the client did hit the stale route.
+ */
+import { Redis } from '../../lib/core/index.js';
+import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
+import type { RedisServer } from '../../lib/testing/index.js';
+import { parseInfo } from '../../lib/testing/redis-cli.js';
+import { useRedisCluster } from '../fixtures.js';
+import { eventually } from '../helpers.js';
+import { within } from '../reliability/support.js';
+
+const cluster = useRedisCluster({ masters: 3, replicasPerMaster: 0 });
+
+let redis: Redis;
+let pusher: Redis;
+beforeAll(async () => {
+  redis = new Redis({ poolFactory: 'cluster', addresses: cluster.addresses, decoder: 'utf8' });
+  pusher = new Redis({ poolFactory: 'cluster', addresses: cluster.addresses, decoder: 'utf8' });
+});
+afterAll(async () => {
+  await redis?.close();
+  await pusher?.close();
+});
+
+/** The master serving `slot`, as the cluster reports it. */
+async function ownerOf(slot: number): Promise<RedisServer> {
+  const ranges = (await pusher.call('cluster', 'slots')) as [number, number, [string, number]][];
+  const range = ranges.find(([first, last]) => slot >= first && slot <= last);
+  const node = cluster.nodes.find((n) => n.port === range?.[2][1]);
+  if (node === undefined) throw new Error(`slot ${slot} unserved`);
+  return node;
+}
+
+/** Gives the (empty) `slot` to another master (not `avoid`), announced on every master; returns both ends. */
+async function moveEmptySlot(slot: number, avoid?: RedisServer): Promise<{ source: RedisServer; target: RedisServer }> {
+  const source = await ownerOf(slot);
+  const masters = await cluster.masters();
+  const target = masters.find((m) => m !== source && m.port !== avoid?.port)!;
+  const targetId = await cluster.nodeId(target);
+  for (const node of [target, source, ...masters.filter((m) => m !== source && m !== target)]) {
+    await node.cli('cluster', 'setslot', String(slot), 'node', targetId);
+  }
+  await cluster.waitForAgreement();
+  return { source, target };
+}
+
+async function movedCount(node: RedisServer): Promise<number> {
+  const stat = parseInfo(await node.cli('info', 'errorstats')).get('errorstat_MOVED');
+  return stat === undefined ? 0 : Number(/count=(\d+)/.exec(stat)![1]);
+}
+
+/** Resolves once `node` has a client blocked on a key (its BLPOP waits there). */
+async function blockedOn(node: RedisServer): Promise<void> {
+  await eventually(async () => Number(parseInfo(await node.cli('info', 'clients')).get('blocked_clients')) > 0, 10_000);
+}
+
+/** `key`'s slot moved after the client learned the map (it read the key once on the old master). */
+async function staleRouteTo(key: string, avoid?: RedisServer): Promise<{ source: RedisServer; target: RedisServer; movedBefore: number }> {
+  await redis.call('get', key);
+  const ends = await moveEmptySlot(hashSlot(key, 'utf8'), avoid);
+  return { ...ends, movedBefore: await movedCount(ends.source) };
+}
+
+it('BLPOP through call(): MOVED, re-sent to the new master, answered after a push there', async () => {
+  const key = '{blocking-moved}:call';
+  const { source, target, movedBefore } = await staleRouteTo(key);
+  const popped = redis.call('blpop', key, 0);
+  await blockedOn(target);
+  expect(await movedCount(source)).toBeGreaterThan(movedBefore);
+  await pusher.call('lpush', key, 'x');
+  expect(await within(popped, 10_000, 'BLPOP')).toEqual([key, 'x']);
+});
+
+it('a pipeline holding a BLPOP: every command MOVED is re-sent in order to the new master', async () => {
+  const key = '{blocking-moved}:pipeline';
+  const mark = '{blocking-moved}:pipeline-mark';
+  const { source, target, movedBefore } = await staleRouteTo(key);
+  const results = redis.pipeline([
+    ['set', mark, 'before'],
+    ['blpop', key, 0],
+    ['get', mark],
+  ]);
+  await blockedOn(target);
+  expect(await movedCount(source)).toBeGreaterThan(movedBefore);
+  await pusher.call('lpush', key, 'y');
+  expect(await within(results, 10_000, 'the pipeline')).toEqual(['OK', [key, 'y'], 'before']);
+  expect(await target.cli('get', mark)).toBe('before');
+});
+
+it('a blocking pipeline whose commands live on two masters: the one MOVED runs on its own master', async () => {
+  // Two slots on different masters after the move: the pipeline is sent to the first key's
+  // (stale) owner; the BLPOP of the other slot is answered MOVED there and re-sent.
+  const first = '{blocking-moved-a}:list';
+  const key = '{blocking-moved-b}:list';
+  await pusher.call('rpush', first, '1', '2');
+  const firstOwner = await ownerOf(hashSlot(first, 'utf8'));
+  const { target } = await staleRouteTo(key, firstOwner);
+  const movedBefore = await movedCount(firstOwner);
+  const results = redis.pipeline([
+    ['lpop', first],
+    ['blpop', key, 0],
+  ]);
+  await blockedOn(target);
+  expect(await movedCount(firstOwner)).toBeGreaterThan(movedBefore);
+  await pusher.call('lpush', key, 'z');
+  expect(await within(results, 10_000, 'the pipeline')).toEqual(['1', [key, 'z']]);
+});
