@@ -3,8 +3,8 @@
  * A MOVED reply proves the command did not run, so the client sends it again to the new
  * master: a BLPOP (`call`) and a pipeline holding a BLPOP (run on an exclusive connection)
  * still get their element when another client pushes it there. Real cluster, slots moved
- * with CLUSTER SETSLOT ... NODE on every master; the old master's `errorstat_MOVED` shows
- * that the client did hit the stale route.
+ * with CLUSTER SETSLOT ... NODE on every master (or left mid-migration for ASK); the old
+ * master's `errorstat_MOVED` / `errorstat_ASK` shows that the client did hit the stale route.
  */
 import { Redis } from '../../lib/core/index.js';
 import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
@@ -49,10 +49,13 @@ async function moveEmptySlot(slot: number, avoid?: RedisServer): Promise<{ sourc
   return { source, target };
 }
 
-async function movedCount(node: RedisServer): Promise<number> {
-  const stat = parseInfo(await node.cli('info', 'errorstats')).get('errorstat_MOVED');
+/** How many `code` errors (MOVED, ASK) `node` has replied so far. */
+async function errorCount(node: RedisServer, code: string): Promise<number> {
+  const stat = parseInfo(await node.cli('info', 'errorstats')).get(`errorstat_${code}`);
   return stat === undefined ? 0 : Number(/count=(\d+)/.exec(stat)![1]);
 }
+
+const movedCount = (node: RedisServer) => errorCount(node, 'MOVED');
 
 /** Resolves once `node` has a client blocked on a key (its BLPOP waits there). */
 async function blockedOn(node: RedisServer): Promise<void> {
@@ -109,4 +112,29 @@ it('a blocking pipeline whose commands live on two masters: the one MOVED runs o
   expect(await movedCount(firstOwner)).toBeGreaterThan(movedBefore);
   await pusher.call('lpush', key, 'z');
   expect(await within(results, 10_000, 'the pipeline')).toEqual(['1', [key, 'z']]);
+});
+
+it('a pipeline holding a BLPOP during a migration: ASK, re-sent with ASKING to the importing master, answered after a push there', async () => {
+  const key = '{blocking-ask}:list';
+  const slot = hashSlot(key, 'utf8');
+  await redis.call('get', key); // the map is loaded and names the current owner
+  const source = await ownerOf(slot);
+  const masters = await cluster.masters();
+  const target = masters.find((m) => m !== source)!;
+  const [sourceId, targetId] = await Promise.all([cluster.nodeId(source), cluster.nodeId(target)]);
+  await target.cli('cluster', 'setslot', String(slot), 'importing', sourceId);
+  await source.cli('cluster', 'setslot', String(slot), 'migrating', targetId);
+  try {
+    const askBefore = await errorCount(source, 'ASK');
+    const results = redis.pipeline([['blpop', key, 0]]);
+    await blockedOn(target);
+    expect(await errorCount(source, 'ASK')).toBeGreaterThan(askBefore);
+    await pusher.call('lpush', key, 'w'); // ASK too: created on the importing master
+    expect(await within(results, 10_000, 'the pipeline')).toEqual([[key, 'w']]);
+  } finally {
+    for (const node of [target, source, ...masters.filter((m) => m !== source && m !== target)]) {
+      await node.cli('cluster', 'setslot', String(slot), 'node', targetId);
+    }
+    await cluster.waitForAgreement();
+  }
 });
