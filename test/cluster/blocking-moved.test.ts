@@ -2,9 +2,10 @@
  * Blocking commands on a cluster whose slot moved after the client loaded its slot map.
  * A MOVED reply proves the command did not run, so the client sends it again to the new
  * master: a BLPOP (`call`) and a pipeline holding a BLPOP (run on an exclusive connection)
- * still get their element when another client pushes it there. Real cluster, slots moved
- * with CLUSTER SETSLOT ... NODE on every master (or left mid-migration for ASK); the old
- * master's `errorstat_MOVED` / `errorstat_ASK` shows that the client did hit the stale route.
+ * still get their element when another client pushes it there. Real cluster, slots moved as
+ * a reshard does (IMPORTING/MIGRATING, then SETSLOT NODE on every master; left mid-migration
+ * for ASK); the old master's `errorstat_MOVED` / `errorstat_ASK` shows that the client did hit
+ * the stale route.
  */
 import { Redis } from '../../lib/core/index.js';
 import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
@@ -36,17 +37,25 @@ async function ownerOf(slot: number): Promise<RedisServer> {
   return node;
 }
 
-/** Gives the (empty) `slot` to another master (not `avoid`), announced on every master; returns both ends. */
-async function moveEmptySlot(slot: number, avoid?: RedisServer): Promise<{ source: RedisServer; target: RedisServer }> {
+/**
+ * Starts moving the (empty) `slot` to another master (not `avoid`): IMPORTING there, MIGRATING
+ * on its owner. `finish()` gives it to the target as `redis-cli --cluster reshard` does
+ * (SETSLOT NODE on the target first, so it bumps its config epoch, then on every master).
+ */
+async function startMigration(slot: number, avoid?: RedisServer) {
   const source = await ownerOf(slot);
   const masters = await cluster.masters();
   const target = masters.find((m) => m !== source && m.port !== avoid?.port)!;
-  const targetId = await cluster.nodeId(target);
-  for (const node of [target, source, ...masters.filter((m) => m !== source && m !== target)]) {
-    await node.cli('cluster', 'setslot', String(slot), 'node', targetId);
-  }
-  await cluster.waitForAgreement();
-  return { source, target };
+  const [sourceId, targetId] = await Promise.all([cluster.nodeId(source), cluster.nodeId(target)]);
+  await target.cli('cluster', 'setslot', String(slot), 'importing', sourceId);
+  await source.cli('cluster', 'setslot', String(slot), 'migrating', targetId);
+  const finish = async () => {
+    for (const node of [target, source, ...masters.filter((m) => m !== source && m !== target)]) {
+      await node.cli('cluster', 'setslot', String(slot), 'node', targetId);
+    }
+    await cluster.waitForAgreement();
+  };
+  return { source, target, finish };
 }
 
 /** How many `code` errors (MOVED, ASK) `node` has replied so far. */
@@ -65,12 +74,13 @@ async function blockedOn(node: RedisServer): Promise<void> {
 /** `key`'s slot moved after the client learned the map (it read the key once on the old master). */
 async function staleRouteTo(key: string, avoid?: RedisServer): Promise<{ source: RedisServer; target: RedisServer; movedBefore: number }> {
   await redis.call('get', key);
-  const ends = await moveEmptySlot(hashSlot(key, 'utf8'), avoid);
-  return { ...ends, movedBefore: await movedCount(ends.source) };
+  const { source, target, finish } = await startMigration(hashSlot(key, 'utf8'), avoid);
+  await finish();
+  return { source, target, movedBefore: await movedCount(source) };
 }
 
 it('BLPOP through call(): MOVED, re-sent to the new master, answered after a push there', async () => {
-  const key = '{blocking-moved}:call';
+  const key = '{blocking-moved-c}:list';
   const { source, target, movedBefore } = await staleRouteTo(key);
   const popped = redis.call('blpop', key, 0);
   await blockedOn(target);
@@ -80,8 +90,8 @@ it('BLPOP through call(): MOVED, re-sent to the new master, answered after a pus
 });
 
 it('a pipeline holding a BLPOP: every command MOVED is re-sent in order to the new master', async () => {
-  const key = '{blocking-moved}:pipeline';
-  const mark = '{blocking-moved}:pipeline-mark';
+  const key = '{blocking-moved-p}:list';
+  const mark = '{blocking-moved-p}:mark';
   const { source, target, movedBefore } = await staleRouteTo(key);
   const results = redis.pipeline([
     ['set', mark, 'before'],
@@ -118,12 +128,7 @@ it('a pipeline holding a BLPOP during a migration: ASK, re-sent with ASKING to t
   const key = '{blocking-ask}:list';
   const slot = hashSlot(key, 'utf8');
   await redis.call('get', key); // the map is loaded and names the current owner
-  const source = await ownerOf(slot);
-  const masters = await cluster.masters();
-  const target = masters.find((m) => m !== source)!;
-  const [sourceId, targetId] = await Promise.all([cluster.nodeId(source), cluster.nodeId(target)]);
-  await target.cli('cluster', 'setslot', String(slot), 'importing', sourceId);
-  await source.cli('cluster', 'setslot', String(slot), 'migrating', targetId);
+  const { source, target, finish } = await startMigration(slot);
   try {
     const askBefore = await errorCount(source, 'ASK');
     const results = redis.pipeline([['blpop', key, 0]]);
@@ -132,9 +137,6 @@ it('a pipeline holding a BLPOP during a migration: ASK, re-sent with ASKING to t
     await pusher.call('lpush', key, 'w'); // ASK too: created on the importing master
     expect(await within(results, 10_000, 'the pipeline')).toEqual([[key, 'w']]);
   } finally {
-    for (const node of [target, source, ...masters.filter((m) => m !== source && m !== target)]) {
-      await node.cli('cluster', 'setslot', String(slot), 'node', targetId);
-    }
-    await cluster.waitForAgreement();
+    await finish();
   }
 });
