@@ -39,7 +39,7 @@ export class ClientCore {
   /** `redis.seeds`: the configured addresses, formatted once (an address holds no credentials). */
   readonly seeds: readonly string[];
   private pending: Promise<Router> | null = null;
-  /** Aborted by `close()`: stops detection's connect and INFO. */
+  /** Aborted by `close()`: stops detection's connect and INFO, and a sentinel router's start. */
   private readonly closing = new AbortController();
 
   constructor(readonly options: ResolvedOptions) {
@@ -85,7 +85,7 @@ export class ClientCore {
       case 'cluster':
         return createClusterRouter(o, this.events);
       case 'sentinel':
-        return createSentinelRouter(o, this.events);
+        return createSentinelRouter(o, this.events, null, this.closing.signal);
       case 'pool':
         return this.standalone(o.addresses[0]);
       case 'auto':

@@ -15,7 +15,7 @@ import { PushConnection } from './api/push-connection.js';
 import { ExclusiveWrites } from './cache/exclusive-writes.js';
 import type { ClientSideCache } from './cache/client-side-cache.js';
 import { parsePipeline } from './api/pipeline-args.js';
-import { leaseOn, runBatchExclusive } from './pool/exclusive.js';
+import { leaseOn } from './pool/exclusive.js';
 import type { PoolGauges } from './pool/server-pool.js';
 import { commandChannel } from './diagnostics/channels.js';
 import { traceCall, tracePipeline } from './diagnostics/trace-command.js';
@@ -207,8 +207,7 @@ export class RedisClient {
     const send = async (): Promise<unknown[]> => {
       if (blockMs === null) return router.pipeline(commands, settings, view.database);
       // A blocking command would stall the shared socket: run this pipeline on its own connection.
-      const { lease } = await router.take({ key: commands[0]?.[1] });
-      return runBatchExclusive(lease, commands, settings, view.database, blockMs);
+      return router.pipelineBlocking(commands, settings, view.database, blockMs);
     };
     let results: unknown[];
     if (cache === null) results = await send();

@@ -3,31 +3,11 @@ import { inspect } from 'node:util';
 import { Redis, ReplyError, PipelinedExceptions, COMMAND_CHANNEL, CONNECT_CHANNEL, DISCONNECT_CHANNEL, type CommandContext, type ConnectionEvent } from '../../lib/core/index.js';
 import { redactedArgs, REDACTED } from '../../lib/core/diagnostics/redact.js';
 import { useRedisServer } from '../fixtures.js';
+import { recordCommands } from './record-commands.js';
 
 const PASSWORD = 'tracing-secret-pw';
 
 const server = useRedisServer({ password: PASSWORD });
-
-type Phase = 'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error';
-interface Recorded {
-  phase: Phase;
-  context: CommandContext;
-  /** A copy at the time of publication: later phases add `result`/`error` to the same object. */
-  snapshot: Record<string, unknown>;
-}
-
-/** Subscribes to every phase of the command channel until `stop()`. */
-function recordCommands(): { events: Recorded[]; stop(): void } {
-  const events: Recorded[] = [];
-  const channel = diagnostics_channel.tracingChannel<CommandContext, CommandContext>(COMMAND_CHANNEL);
-  const on = (phase: Phase) => (message: unknown) => {
-    const context = message as CommandContext;
-    events.push({ phase, context, snapshot: { ...context } });
-  };
-  const handlers = { start: on('start'), end: on('end'), asyncStart: on('asyncStart'), asyncEnd: on('asyncEnd'), error: on('error') };
-  channel.subscribe(handlers);
-  return { events, stop: () => channel.unsubscribe(handlers) };
-}
 
 /** poolFactory 'pool': no cluster detection, so the shared connection is the only one opened. */
 function client(): Redis {

@@ -79,6 +79,22 @@ describe('JustRedisInstrumentation', () => {
     for (const span of spans().slice(0, 3)) expect(span.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
   });
 
+  it('spans the calls of a push connection: SUBSCRIBE and UNSUBSCRIBE, children of the active span, ended at the write', async () => {
+    const tracer = trace.getTracer('test');
+    await tracer.startActiveSpan('subscriber start', async (request) => {
+      await using push = await redis.connection({ push: true });
+      await push.call('subscribe', 'otel:news');
+      await push.call('unsubscribe', 'otel:news');
+      request.end();
+    });
+    const [subscribe, unsubscribe, parent] = spans();
+    expect([subscribe.name, unsubscribe.name, parent.name]).toEqual(['SUBSCRIBE', 'UNSUBSCRIBE', 'subscriber start']);
+    expect(subscribe.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+    expect(subscribe.kind).toBe(SpanKind.CLIENT);
+    expect(subscribe.attributes).toMatchObject({ 'db.operation.name': 'SUBSCRIBE', 'server.address': server.host, 'server.port': server.port });
+    expect(subscribe.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
   it('sanitizes values in db.query.text by default, and takes a custom serializer', async () => {
     await redis.call('hset', 'otel:h', 'name', 'alice-secret', 'age', 30);
     await redis.call('mset', 'otel:m1', 'v1-secret', 'otel:m2', 'v2-secret');

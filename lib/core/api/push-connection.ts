@@ -7,6 +7,9 @@ import { Fifo } from '../transport/fifo.js';
 import type { TakenConnection } from '../routing/router.js';
 import { isPlainObject } from '../call-args.js';
 import type { ArgsOf, CommandName, Untyped } from '../commands/typed-call.js';
+import { commandName } from '../command-kinds.js';
+import { commandChannel } from '../diagnostics/channels.js';
+import { traceCall } from '../diagnostics/trace-command.js';
 
 export interface NextMessageOptions {
   /** Milliseconds to wait; resolves to `null` when nothing came. Default: wait forever. */
@@ -79,7 +82,14 @@ class PushConnectionClient implements AsyncIterable<unknown> {
       return Promise.reject(err);
     }
     if (this.#error !== null) return Promise.reject(this.#error);
+    // Traced like any call (a span per SUBSCRIBE, PUBLISH, ...), settled when written as the call is.
+    if (commandChannel.hasSubscribers) return this.#traced(args as CommandArg[]);
     return this.#taken.lease.send(args as CommandArg[], this.#defaults) as Promise<void>;
+  }
+
+  #traced(command: CommandArg[]): Promise<void> {
+    const onSocket = { decode: this.#defaults, database: this.#taken.lease.database };
+    return traceCall(commandName(command[0]), command, onSocket, (traced) => this.#taken.lease.send(command, traced.decode)) as Promise<void>;
   }
 
   /** The next message, or `null` once `timeout` ms pass without one. */

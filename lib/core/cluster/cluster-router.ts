@@ -1,7 +1,7 @@
 import type { Address, ResolvedOptions } from '../options.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { CommunicationError, RedisError, ReplyError } from '../errors.js';
-import { commandName } from '../command-kinds.js';
+import { blockingTimeoutMs, commandName } from '../command-kinds.js';
 import { Batch } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import type { EndpointInfo, SlotOwners, TakenConnection } from '../routing/router.js';
@@ -11,7 +11,7 @@ import { ANY_SLOT, KeyExtractor } from './key-extractor.js';
 import { MULTI_KEY, mergeParts, splitBySlot, type SlotPart } from './multi-key.js';
 import { NEVER_SENT, RoutedCommand, parseRedirect, type RedirectHandler } from './routed-command.js';
 import { explainOnConnection, sendAsking } from './exclusive-call.js';
-import { runExclusive } from '../pool/exclusive.js';
+import { runBatchExclusive, runExclusive } from '../pool/exclusive.js';
 import type { Topology } from './topology.js';
 import { FailoverWait } from './failover-wait.js';
 
@@ -311,6 +311,44 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
         }
       }
     }
+  }
+
+  /**
+   * A pipeline holding a blocking command runs on one exclusive connection, on the master of
+   * its first keyed command. A command answered MOVED or ASK there did not run, so it is sent
+   * again on its own, in the pipeline's order, through `send`/`sendBlocking` (which follow
+   * redirects; a MOVED fixes the map first). The others ran where they were and their replies
+   * stand: the re-sent commands run after them, not between them.
+   */
+  override async pipelineBlocking(
+    commands: readonly (readonly CommandArg[])[],
+    settings: readonly DecodeSettings[],
+    database: number,
+    blockMs: readonly number[],
+  ): Promise<unknown[]> {
+    const n = commands.length;
+    const names = commands.map((c) => commandName(c[0]));
+    const missing = names.filter((name, i) => this.keys.lookup(name, commands[i]) === undefined);
+    if (missing.length > 0) await this.keys.load(missing);
+    let slot = ANY_SLOT;
+    for (let i = 0; i < n && slot === ANY_SLOT; i++) slot = await this.keys.slotOf(this.keys.lookup(names[i], commands[i]) ?? null, commands[i]);
+    const pool = slot === ANY_SLOT ? this.topology.anyMaster() : this.topology.map.masterFor(slot);
+    if (pool === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
+    const results = await runBatchExclusive(await pool.lease(), commands, settings, database, blockMs);
+    for (let i = 0; i < n; i++) {
+      const reply = results[i];
+      if (!(reply instanceof ReplyError) || (reply.code !== 'MOVED' && reply.code !== 'ASK')) continue;
+      const moved = reply.code === 'MOVED' ? parseRedirect(reply.message) : null;
+      if (moved !== null) {
+        this.topology.assign(moved.slot, this.topology.announced(moved.host || hostOf(pool), moved.port));
+        this.topology.scheduleRefresh();
+      }
+      // blockMs[i] is 0 both for "not blocking" and for "blocks forever": ask the table again.
+      const block = blockingTimeoutMs(names[i], commands[i]);
+      const again = block === undefined ? this.send(commands[i], settings[i], database) : this.sendBlocking(commands[i], settings[i], database, block);
+      results[i] = await again.catch((err: unknown) => err);
+    }
+    return results;
   }
 
   protected endpointPool(endpoint: Address): ServerPool {

@@ -2,7 +2,7 @@ import type { Address } from '../options.js';
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { pendingCall } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
-import { runExclusive } from '../pool/exclusive.js';
+import { runBatchExclusive, runExclusive } from '../pool/exclusive.js';
 import type { EndpointInfo, Router, TakenConnection } from './router.js';
 import { CommandSpecs } from '../commands/command-specs.js';
 
@@ -33,6 +33,17 @@ export abstract class RouterBase implements Router {
 
   sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown> {
     return sendOn(this.endpointPool(endpoint), args, settings, database, blockMs);
+  }
+
+  /** On a connection taken like `connection({ key })` with the first command's first argument (one master: the master). */
+  async pipelineBlocking(
+    commands: readonly (readonly CommandArg[])[],
+    settings: readonly DecodeSettings[],
+    database: number,
+    blockMs: readonly number[],
+  ): Promise<unknown[]> {
+    const { lease } = await this.take({ key: commands[0]?.[1] });
+    return runBatchExclusive(lease, commands, settings, database, blockMs);
   }
 }
 

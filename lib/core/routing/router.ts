@@ -37,6 +37,11 @@ export interface Router {
   pipeline(commands: readonly (readonly CommandArg[])[], settings: readonly DecodeSettings[], database: number): Promise<unknown[]>;
   /** A blocking command on an exclusive connection, so it stalls no one else. */
   sendBlocking(args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs: number): Promise<unknown>;
+  /**
+   * A pipeline holding a blocking command, on one exclusive connection (`blockMs[i]`: the
+   * extra time command i may hold it, 0 for none); every reply or error, in order.
+   */
+  pipelineBlocking(commands: readonly (readonly CommandArg[])[], settings: readonly DecodeSettings[], database: number, blockMs: readonly number[]): Promise<unknown[]>;
   /** A command on one named server; a blocking one (`blockMs` set) on an exclusive connection there. */
   sendTo(endpoint: Address, args: readonly CommandArg[], settings: DecodeSettings, database: number, blockMs?: number): Promise<unknown>;
   /** A command on every master, concurrently: `'host:port'` → reply or Error. Blocking ones on exclusive connections. */

@@ -60,9 +60,12 @@ export class SentinelDiscovery {
     return this.sentinelConfig;
   }
 
-  /** Stops every loop at its next step. */
+  /**
+   * Stops every loop, and ends every sentinel query and ROLE probe in flight at once (their
+   * sockets destroyed): a silent sentinel must not hold a close up for `socketTimeout`.
+   */
   close(): void {
-    this.abort.abort();
+    this.abort.abort(clientClosedError());
   }
 
   /**
@@ -115,10 +118,11 @@ export class SentinelDiscovery {
     for (const sentinel of [...this.order]) {
       this.checkOpen();
       try {
-        const [reply] = await queryOnce(sentinel, this.sentinelConfig, [['SENTINEL', 'REPLICAS', this.masterName]]);
+        const [reply] = await queryOnce(sentinel, this.sentinelConfig, [['SENTINEL', 'REPLICAS', this.masterName]], this.abort.signal);
         if (reply instanceof Error) throw reply;
         return parseReplicas(reply).map(([host, port]) => translateAddress(this.options.natMap, host, port));
       } catch (err) {
+        this.checkOpen();
         lastError = err;
       }
     }
@@ -145,7 +149,7 @@ export class SentinelDiscovery {
     const [addr, master] = await queryOnce(sentinel, this.sentinelConfig, [
       ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.masterName],
       ['SENTINEL', 'MASTER', this.masterName],
-    ]);
+    ], this.abort.signal);
     if (addr instanceof Error) throw addr;
     const parsed = parseMasterAddress(addr);
     // SENTINEL MASTER may be denied by an ACL that allows GET-MASTER-ADDR-BY-NAME: epoch 0 then.
@@ -155,7 +159,7 @@ export class SentinelDiscovery {
 
   /** ROLE on the candidate (see `probeMaster`). */
   private verify(address: Address): Promise<void> {
-    return probeMaster(address, this.probeConfigs.for(address));
+    return probeMaster(address, this.probeConfigs.for(address), this.abort.signal);
   }
 
   private prefer(sentinel: Address): void {

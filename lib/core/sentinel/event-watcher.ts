@@ -1,5 +1,5 @@
 import type { Address } from '../options.js';
-import { closedByClientError, CommunicationError } from '../errors.js';
+import { clientClosedError, closedByClientError, CommunicationError } from '../errors.js';
 import type { DecodeSettings } from '../resp/types.js';
 import { backoffMs, connect, type ConnectConfig } from '../transport/connect.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
@@ -29,6 +29,8 @@ export class EventWatcher {
   private connection: RedisConnection | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Aborted by `close()`: ends a connect (or handshake) to a sentinel in progress at once. */
+  private readonly closing = new AbortController();
   /** Set after a loss: the next confirmed subscription calls `onResync`. */
   private missed = false;
   private failures = 0;
@@ -58,10 +60,11 @@ export class EventWatcher {
       if (this.closed) return;
       let connection: RedisConnection;
       try {
-        connection = await connect(address, this.config);
+        connection = await connect(address, this.config, this.closing.signal);
       } catch {
         continue;
       }
+      // Closed after connect() returned (an abort inside it rejects, and the loop ends above).
       if (this.closed) {
         connection.destroy(closedByClientError(`Sentinel event connection to ${connection.where}`), false);
         return;
@@ -128,6 +131,7 @@ export class EventWatcher {
 
   close(): void {
     this.closed = true;
+    this.closing.abort(clientClosedError());
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.heartbeat !== null) clearInterval(this.heartbeat);

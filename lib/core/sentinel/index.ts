@@ -13,21 +13,40 @@ import { SentinelRouter, SWITCH_TIMEOUT_MS } from './sentinel-router.js';
  *
  * `prepare` runs on every new data connection (master or replica) before use, after the
  * master's ROLE check — the hook client-side caching needs.
+ *
+ * `signal` is the client's close: aborting it ends the start at once (sentinel queries, ROLE
+ * probes and the event subscription's connect in flight are destroyed) and rejects with
+ * `signal.reason`, however long `connectTimeout`/`socketTimeout` are.
  */
 export async function createSentinelRouter(
   options: ResolvedOptions,
   events: EventEmitter,
   prepare: ((connection: RedisConnection) => Promise<void>) | null = null,
+  signal?: AbortSignal,
 ): Promise<Router> {
   const name = options.sentinelMaster;
   if (name === undefined || name === '') {
     throw new TypeError('poolFactory "sentinel" needs the master\'s name: the "sentinelMaster" option, or redis+sentinel://host:port/mastername');
   }
+  if (signal?.aborted) throw signal.reason;
   const discovery = new SentinelDiscovery(options, name);
-  const master = await discovery.findMaster(Date.now() + SWITCH_TIMEOUT_MS, undefined, true);
-  const router = new SentinelRouter(options, events, discovery, master, prepare);
-  await router.start();
-  return router;
+  let router: SentinelRouter | null = null;
+  // Before the router exists the discovery is all there is to stop; after, the router stops it too.
+  const onAbort = () => void (router === null ? discovery.close() : router.close());
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const master = await discovery.findMaster(Date.now() + SWITCH_TIMEOUT_MS, undefined, true);
+    if (signal?.aborted) throw signal.reason;
+    router = new SentinelRouter(options, events, discovery, master, prepare);
+    await router.start();
+    if (signal?.aborted) throw signal.reason;
+    return router;
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 export { SentinelRouter } from './sentinel-router.js';

@@ -228,7 +228,13 @@ export class RedisConnection implements DecoderHandlers {
       for (let i = 0; i < chunks.length; i++) this.socket.write(chunks[i]);
       this.socket.uncork();
     }
-    if (written !== null) for (const w of written) w.settle(null);
+    if (written !== null) {
+      for (const w of written) {
+        // Push mode settles at the write, so the write is when a traced call learns its server.
+        if (w.settings.trace !== undefined) noteAnswer(w.settings.trace, this.address, null);
+        w.settle(null);
+      }
+    }
     if (timeout !== undefined && wasIdle && this.timer === null && this.inflight.length > 0) this.armTimer(now);
   }
 
