@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { crc16, crc16Utf8 } from '../../lib/core/cluster/crc16.js';
 import { hashSlot } from '../../lib/core/cluster/hash-slot.js';
 import { SlotMap, parseClusterShards, parseClusterSlots } from '../../lib/core/cluster/slot-map.js';
-import { ASK_SERVER, NO_KEY, firstKeyIndex, parseCommandInfo } from '../../lib/core/commands/command-table.js';
+import { ASK_SERVER, NO_KEY, firstKeyIndex, parseCommandInfo } from '../../lib/core/commands/key-specs.js';
 import { MULTI_KEY, mergeParts, splitBySlot } from '../../lib/core/cluster/multi-key.js';
 import { parseRedirect } from '../../lib/core/cluster/routed-command.js';
 import { ANY_SLOT, KeyExtractor } from '../../lib/core/cluster/key-extractor.js';

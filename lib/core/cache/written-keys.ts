@@ -1,5 +1,5 @@
 import type { CommandArg } from '../resp/types.js';
-import { ASK_SERVER, keyIndexes, type CommandSpec } from '../commands/command-table.js';
+import { ASK_SERVER, keyIndexes, type CommandSpec } from '../commands/key-specs.js';
 import type { CommandSpecs } from '../commands/command-specs.js';
 import { cacheKeyOf } from './cache-key.js';
 

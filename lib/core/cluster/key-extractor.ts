@@ -1,7 +1,7 @@
 import type { CommandArg } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
 import { ReplyError } from '../errors.js';
-import { ASK_SERVER, NO_KEY, firstKeyIndex, type CommandSpec } from '../commands/command-table.js';
+import { ASK_SERVER, NO_KEY, firstKeyIndex, type CommandSpec } from '../commands/key-specs.js';
 import { CommandSpecs, lookupFailed } from '../commands/command-specs.js';
 import { hashSlot } from './hash-slot.js';
 

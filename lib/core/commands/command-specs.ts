@@ -1,7 +1,7 @@
 import type { CommandArg, DecodeSettings } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
 import { CommunicationError, RedisError } from '../errors.js';
-import { parseCommandInfo, type CommandSpec } from './command-table.js';
+import { parseCommandInfo, type CommandSpec } from './key-specs.js';
 
 /** Sends a command to a server of the client (any master) and resolves to its reply. */
 export type QueryServer = (args: readonly CommandArg[], settings: DecodeSettings) => Promise<unknown>;

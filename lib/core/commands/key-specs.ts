@@ -1,3 +1,9 @@
+/*
+ * The server's command table as the client reads it at run time: `COMMAND INFO` entries parsed
+ * into key specs, and where a command's keys are in its arguments (cluster routing, the
+ * client-side cache's read-your-writes). The compile-time types of calls are a different thing,
+ * generated from Redis's JSON: command-table.generated.ts.
+ */
 import type { CommandArg } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
 import { field, list, num, text } from '../cluster/reply-shape.js';
