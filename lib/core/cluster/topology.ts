@@ -212,7 +212,8 @@ export class Topology {
         lastError = err;
       }
     }
-    const message = initial ? 'None of the cluster seeds answered' : 'Could not refresh the cluster topology';
+    // Not "no seed answered": a seed may have answered with no usable cluster (ERR_CLUSTER_EMPTY).
+    const message = initial ? 'No cluster seed gave a slot map' : 'Could not refresh the cluster topology';
     throw new CommunicationError(`${message} (${candidates.map(formatAddress).join(', ')}): ${(lastError as Error)?.message}`, {
       cause: lastError,
       code: (lastError as RedisError)?.code ?? 'ERR_CONNECT',
