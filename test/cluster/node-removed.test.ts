@@ -213,6 +213,8 @@ it('a master added later that natMap maps to an unreachable address fails its ca
   // So do an exclusive connection for that key and a blocking command on it.
   await expect(within(mapped.connection({ key }), 5000, 'connection({ key })')).rejects.toMatchObject({ code: 'ERR_NATMAP_UNREACHABLE' });
   await expect(within(mapped.call('blpop', key, 1), 5000, 'BLPOP')).rejects.toMatchObject({ code: 'ERR_NATMAP_UNREACHABLE' });
+  // And a pipeline holding a blocking command, which takes an exclusive connection of its own.
+  await expect(within(mapped.pipeline([['get', key], ['blpop', key, 1]]), 5000, 'blocking pipeline')).rejects.toMatchObject({ code: 'ERR_NATMAP_UNREACHABLE' });
   // Keys elsewhere are unaffected, and so are keyless calls (any master will do: not the mis-mapped one).
   expect(await mapped.call('get', 'natmap:elsewhere{x}')).toBeNull();
   for (let i = 0; i < 8; i++) expect(await mapped.call('ping')).toBe('PONG');

@@ -4,6 +4,7 @@ import { CommunicationError, RedisError, ReplyError } from '../errors.js';
 import { blockingTimeoutMs, commandName } from '../command-kinds.js';
 import { Batch } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
+import type { Lease } from '../pool/lease.js';
 import type { EndpointInfo, SlotOwners, TakenConnection } from '../routing/router.js';
 import { RouterBase, sendOn } from '../routing/router-base.js';
 import { hashSlot } from './hash-slot.js';
@@ -287,8 +288,7 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
     let slot = await this.keys.slotOf(spec, args);
     let asking: ServerPool | null = null;
     for (let attempt = 0; ; attempt++) {
-      const pool = asking ?? (slot === ANY_SLOT ? this.topology.anyMaster() : this.topology.map.masterFor(slot));
-      if (pool === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
+      const pool = asking ?? this.masterOf(slot);
       try {
         return await runExclusive(pool, args, settings, database, blockMs, asking !== null);
       } catch (err) {
@@ -332,9 +332,8 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
     if (missing.length > 0) await this.keys.load(missing);
     let slot = ANY_SLOT;
     for (let i = 0; i < n && slot === ANY_SLOT; i++) slot = await this.keys.slotOf(this.keys.lookup(names[i], commands[i]) ?? null, commands[i]);
-    const pool = slot === ANY_SLOT ? this.topology.anyMaster() : this.topology.map.masterFor(slot);
-    if (pool === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
-    const results = await runBatchExclusive(await pool.lease(), commands, settings, database, blockMs);
+    const pool = this.masterOf(slot);
+    const results = await runBatchExclusive(await this.leaseOn(pool), commands, settings, database, blockMs);
     for (let i = 0; i < n; i++) {
       const reply = results[i];
       if (!(reply instanceof ReplyError) || (reply.code !== 'MOVED' && reply.code !== 'ASK')) continue;
@@ -373,14 +372,22 @@ export class ClusterRouter extends RouterBase implements RedirectHandler {
   async take(options: { key?: CommandArg; endpoint?: Address }): Promise<TakenConnection> {
     let pool: ServerPool;
     if (options.endpoint !== undefined) pool = this.topology.endpoint(options.endpoint);
-    else if (options.key !== undefined) {
-      const slot = hashSlot(options.key, this.encoding);
-      const owner = this.topology.map.masterFor(slot);
-      if (owner === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
-      pool = owner;
-    } else pool = this.topology.anyMaster();
+    else pool = this.masterOf(options.key === undefined ? ANY_SLOT : hashSlot(options.key, this.encoding));
+    return { lease: await this.leaseOn(pool), explainError: explainOnConnection(pool.key) };
+  }
+
+  /** The master for an exclusive connection: the slot's (`ANY_SLOT`: any master, in turn). */
+  private masterOf(slot: number): ServerPool {
+    if (slot === ANY_SLOT) return this.topology.anyMaster();
+    const owner = this.topology.map.masterFor(slot);
+    if (owner === undefined) throw new RedisError(`No cluster node serves hash slot ${slot}`, 'ERR_CLUSTER_SLOT_UNSERVED');
+    return owner;
+  }
+
+  /** An exclusive connection on `pool`; one natMap sends nowhere fails with `ERR_NATMAP_UNREACHABLE`, not the bare connect failure. */
+  private async leaseOn(pool: ServerPool): Promise<Lease> {
     try {
-      return { lease: await pool.lease(), explainError: explainOnConnection(pool.key) };
+      return await pool.lease();
     } catch (err) {
       if (err instanceof CommunicationError && NEVER_SENT.has(err.code)) throwIfNatMapped(this.topology.natMapUnreachable(pool, err));
       throw err;
