@@ -10,7 +10,7 @@ import { parsePipeline } from './pipeline-args.js';
 import { commandChannel } from '../diagnostics/channels.js';
 import { traceCall, tracePipeline } from '../diagnostics/trace-command.js';
 import type { ExclusiveWrites } from '../cache/exclusive-writes.js';
-import type { ArgsOf, AttributesAfter, CheckedPipeline, CallReply, CommandName, DecoderAfter, PipelineCommand, PipelineReplies, Untyped } from '../commands/typed-call.js';
+import type { AttributesAfter, DecoderAfter, TypedCalls, Untyped } from '../commands/typed-call.js';
 
 /**
  * An exclusive connection from the pool (`redis.connection()`): transactions, WATCH,
@@ -161,16 +161,7 @@ export interface UntypedConnection extends ConnectionMembers {
 }
 
 /** A connection of a typed client (`Redis<D, P, At>`): `call`/`pipeline` typed as the client's. */
-export interface TypedConnection<D, P extends RespVersion, At> extends ConnectionMembers {
-  /** Sends one command and resolves to its typed reply; a trailing plain object holds `{ decoder, attributes }`. */
-  call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
-  /** Sends the commands in one write; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
-  pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
-    commands: Commands & CheckedPipeline<Commands>,
-    options?: S,
-  ): Promise<PipelineReplies<DecoderAfter<D, S>, P, AttributesAfter<At, S>, Commands>>;
-  /** Commands built at run time (an array, not a literal list): replies `any`. */
-  pipeline<const Built extends readonly (readonly unknown[])[]>(commands: number extends Built['length'] ? Built : never, options?: CallSettings): Promise<any[]>;
+export interface TypedConnection<D, P extends RespVersion, At> extends ConnectionMembers, TypedCalls<D, P, At> {
   /** A view of this connection with other decoder/attributes settings, typed for them. */
   modify<const S extends CallSettings>(settings: S): Connection<DecoderAfter<D, S>, P, AttributesAfter<At, S>>;
 }

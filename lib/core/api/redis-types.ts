@@ -1,6 +1,6 @@
 import type { CallSettings, RespVersion } from '../options.js';
 import type { ConnectionOptions, RedisClient, RedisEvent } from '../redis.js';
-import type { ArgsOf, AttributesAfter, CheckedPipeline, CallReply, CommandName, DecoderAfter, PipelineCommand, PipelineReplies, TextOf, Untyped } from '../commands/typed-call.js';
+import type { AttributesAfter, DecoderAfter, TextOf, TypedCalls, Untyped } from '../commands/typed-call.js';
 import type { CommandArg } from '../resp/types.js';
 import type { KeyScanOptions, ScanOptions } from '../scan.js';
 import type { Connection } from './connection.js';
@@ -54,20 +54,7 @@ export interface UntypedRedis extends RedisMembers, RedisEvents, ScanHelpers<any
  * A client whose decoder is D (`'utf8'`… → strings, `null` → Buffers), RESP version P and
  * attributes flag At: `call` checks the arguments of known commands and types their replies.
  */
-export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisMembers, RedisEvents, ScanHelpers<[At] extends [false] ? TextOf<D> : any> {
-  /**
-   * Sends one command and resolves to its reply, typed from Redis's command table for this
-   * client's decoder and protocol. Command names in any case; unknown commands reply `any`.
-   * A trailing plain object holds per-call options `{ decoder, attributes, database, endpoint }`.
-   */
-  call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
-  /** Sends the commands together; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
-  pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
-    commands: Commands & CheckedPipeline<Commands>,
-    options?: S,
-  ): Promise<PipelineReplies<DecoderAfter<D, S>, P, AttributesAfter<At, S>, Commands>>;
-  /** Commands built at run time (an array, not a literal list): replies `any`. */
-  pipeline<const Built extends readonly (readonly unknown[])[]>(commands: number extends Built['length'] ? Built : never, options?: CallSettings): Promise<any[]>;
+export interface TypedRedis<D, P extends RespVersion, At, C = {}> extends RedisMembers, RedisEvents, TypedCalls<D, P, At>, ScanHelpers<[At] extends [false] ? TextOf<D> : any> {
   /** A view with other `decoder`, `attributes` or `database` sharing this client's connections; typed for its settings. */
   modify<const S extends CallSettings>(settings: S): TypedRedis<DecoderAfter<D, S>, P, AttributesAfter<At, S>, C> & C;
   /** An exclusive connection (`push: true` for pub/sub and MONITOR); give it back with `release()`/`close()`. */

@@ -79,6 +79,26 @@ export type PipelineReplies<D, P extends RespVersion, At, C extends readonly unk
   -readonly [I in keyof C]: C[I] extends readonly [infer N extends string, ...infer Args] ? CallReply<D, P, At, N, Args> : any;
 };
 
+/**
+ * `call` and `pipeline` typed for decoder D, RESP version P and attributes flag At: what a
+ * typed client (`TypedRedis`) and its exclusive connections (`TypedConnection`) share.
+ */
+export interface TypedCalls<D, P extends RespVersion, At> {
+  /**
+   * Sends one command and resolves to its reply, typed from Redis's command table for the
+   * decoder and protocol. Command names in any case; unknown commands reply `any`. A trailing
+   * plain object holds per-call options (`decoder`, `attributes`; on a client also `database`, `endpoint`).
+   */
+  call<N extends CommandName, const Args extends ArgsOf<N>>(name: N, ...args: Args): Promise<CallReply<D, P, At, N, Args>>;
+  /** Sends the commands together; resolves to a tuple of their typed replies, or rejects with `PipelinedExceptions`. */
+  pipeline<const Commands extends readonly PipelineCommand[], const S extends CallSettings = {}>(
+    commands: Commands & CheckedPipeline<Commands>,
+    options?: S,
+  ): Promise<PipelineReplies<DecoderAfter<D, S>, P, AttributesAfter<At, S>, Commands>>;
+  /** Commands built at run time (an array, not a literal list): replies `any`. */
+  pipeline<const Built extends readonly (readonly unknown[])[]>(commands: number extends Built['length'] ? Built : never, options?: CallSettings): Promise<any[]>;
+}
+
 /** The decoder a constructor's options give: absent → null (Buffers); a possibly-absent one (a `RedisOptions` variable) → untyped. */
 export type DecoderOption<O> = 'decoder' extends keyof O ? ({} extends Pick<O, 'decoder' & keyof O> ? Untyped : O['decoder' & keyof O]) : null;
 /** The RESP version a constructor's options give: absent → 2; unknown → -1 (either). */
