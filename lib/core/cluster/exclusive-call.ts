@@ -1,15 +1,14 @@
-import type { DecodeSettings } from '../resp/types.js';
+import { UTF8_REPLIES } from '../resp/types.js';
 import { Pending } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { ReplyError } from '../errors.js';
 
-const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 function ignore(): void {}
 
 /** Sends ASKING then `command` on the shared connection: both queued in one turn, so adjacent in one write. */
 export function sendAsking(pool: ServerPool, command: Pending, database: number): void {
-  pool.send(new Pending(['ASKING'], UTF8, ignore, ignore, null, 0, 0), database);
+  pool.send(new Pending(['ASKING'], UTF8_REPLIES, ignore, ignore, null, 0, 0), database);
   pool.send(command, database);
 }
 

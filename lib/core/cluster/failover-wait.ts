@@ -1,7 +1,7 @@
 import { clientClosedError, CommunicationError, RedisError } from '../errors.js';
 import { commandName } from '../command-kinds.js';
 import { pendingCall } from '../transport/pending.js';
-import type { DecodeSettings } from '../resp/types.js';
+import { UTF8_REPLIES } from '../resp/types.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import type { RoutedCommand } from './routed-command.js';
 import type { SlotMap } from './slot-map.js';
@@ -14,7 +14,6 @@ const WATCH_INTERVAL_MS = 100;
  * ~20 ms finds it within a few ms of the promotion, and warms the connection the calls go on.
  */
 const ROLE_POLL_MS = 20;
-const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 /** What the wait needs of the topology. */
 export interface FailoverTopology {
@@ -133,7 +132,7 @@ export class FailoverWait {
       for (const replica of shard.replicas) {
         if (this.probing.has(replica) || replica.isClosed || replica.reachable === false) continue;
         this.probing.add(replica);
-        const { pending, promise } = pendingCall(['ROLE'], UTF8);
+        const { pending, promise } = pendingCall(['ROLE'], UTF8_REPLIES);
         replica.send(pending, replica.database);
         promise.then(
           (role) => {
@@ -183,7 +182,7 @@ export class FailoverWait {
       const pool = shard.master;
       if (pool.reachable !== false || this.probing.has(pool) || pool.isClosed) continue;
       this.probing.add(pool);
-      const { pending, promise } = pendingCall(['PING'], UTF8);
+      const { pending, promise } = pendingCall(['PING'], UTF8_REPLIES);
       pool.send(pending, pool.database);
       promise.then(
         () => {

@@ -1,12 +1,11 @@
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
 import { CommunicationError, ReplyError } from '../errors.js';
-import type { DecodeSettings } from '../resp/types.js';
+import { UTF8_REPLIES } from '../resp/types.js';
 import { pendingCall } from '../transport/pending.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import type { HostPort, ShardLayout } from './slot-map.js';
 
-const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 /** How long the check waits for a mapped master when no `connectTimeout` is set (ms). */
 export const NAT_CHECK_TIMEOUT_MS = 3000;
@@ -89,7 +88,7 @@ export class NatMapVerdicts {
 
 /** `null` once `pool` answered; otherwise why not, worded for the error. */
 async function unreachable(announced: HostPort, pool: ServerPool, timeoutMs: number): Promise<string | null> {
-  const { pending, promise } = pendingCall(['PING'], UTF8);
+  const { pending, promise } = pendingCall(['PING'], UTF8_REPLIES);
   pool.send(pending, 0);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {

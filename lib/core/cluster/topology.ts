@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
 import { CommunicationError, NodeRemovedError, RedisError, ReplyError } from '../errors.js';
-import type { DecodeSettings } from '../resp/types.js';
+import { UTF8_REPLIES } from '../resp/types.js';
 import { pendingCall } from '../transport/pending.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
@@ -13,7 +13,6 @@ import { Refresher } from '../routing/refresher.js';
 import { checkNatMapped, NAT_CHECK_TIMEOUT_MS, NatMapVerdicts } from './nat-map-check.js';
 import { SlotMap, parseClusterShards, parseClusterSlots, type HostPort, type ShardLayout } from './slot-map.js';
 
-const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 /** Periodic refresh: catches changes no reply told us about (new replicas, a quiet failover). */
 const PERIODIC_REFRESH_MS = 30_000;
@@ -237,7 +236,7 @@ export class Topology {
 
   /** A topology query on the node's shared connection, bounded in time (a hung node must not stall refreshes). */
   private ask(pool: ServerPool, what: 'SHARDS' | 'SLOTS'): Promise<unknown> {
-    const { pending, promise } = pendingCall(['CLUSTER', what], UTF8);
+    const { pending, promise } = pendingCall(['CLUSTER', what], UTF8_REPLIES);
     pool.send(pending, 0);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -303,7 +302,7 @@ export class Topology {
 
 /** READONLY on every new connection, so replicas serve reads (harmless on masters). */
 async function sendReadOnly(connection: RedisConnection): Promise<void> {
-  const { pending, promise } = pendingCall(['READONLY'], UTF8);
+  const { pending, promise } = pendingCall(['READONLY'], UTF8_REPLIES);
   connection.send(pending);
   await promise;
 }

@@ -1,4 +1,4 @@
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { type CommandArg, type DecodeSettings, UTF8_REPLIES, RAW_REPLIES } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
 import { CommunicationError, RedisError } from '../errors.js';
 import { parseCommandInfo, type CommandSpec } from './key-specs.js';
@@ -6,8 +6,6 @@ import { parseCommandInfo, type CommandSpec } from './key-specs.js';
 /** Sends a command to a server of the client (any master) and resolves to its reply. */
 export type QueryServer = (args: readonly CommandArg[], settings: DecodeSettings) => Promise<unknown>;
 
-const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
-const RAW: DecodeSettings = Object.freeze({ decoder: null, attributes: false });
 
 /**
  * The server's own command table (`COMMAND INFO`), asked once per command name (names first
@@ -55,7 +53,7 @@ export class CommandSpecs {
     this.queued = [];
     this.queuedPromise = null;
     try {
-      const reply = await this.query(['COMMAND', 'INFO', ...names], UTF8).catch((err: unknown) => {
+      const reply = await this.query(['COMMAND', 'INFO', ...names], UTF8_REPLIES).catch((err: unknown) => {
         throw lookupFailed(names, 'COMMAND INFO', err);
       });
       const entries = Array.isArray(reply) ? reply : [];
@@ -72,7 +70,7 @@ export class CommandSpecs {
    * arguments it cannot parse.
    */
   async serverKeys(args: readonly CommandArg[]): Promise<Buffer[]> {
-    const keys = await this.query(['COMMAND', 'GETKEYS', ...args], RAW);
+    const keys = await this.query(['COMMAND', 'GETKEYS', ...args], RAW_REPLIES);
     return Array.isArray(keys) ? (keys as Buffer[]) : [];
   }
 }

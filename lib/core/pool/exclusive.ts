@@ -1,10 +1,9 @@
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { type CommandArg, type DecodeSettings, UTF8_REPLIES } from '../resp/types.js';
 import { pendingBatch } from '../transport/pending.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from './server-pool.js';
 import type { Lease } from './lease.js';
 
-const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
 function ignore(): void {}
 
 /**
@@ -23,9 +22,9 @@ export async function runExclusive(
 ): Promise<unknown> {
   const lease = await pool.lease();
   try {
-    if (database !== lease.database) await lease.send(['SELECT', database], UTF8);
+    if (database !== lease.database) await lease.send(['SELECT', database], UTF8_REPLIES);
     // ASKING's reply is of no interest: if it failed, the command's own reply says why.
-    if (asking) lease.send(['ASKING'], UTF8).catch(ignore);
+    if (asking) lease.send(['ASKING'], UTF8_REPLIES).catch(ignore);
     return await lease.send(args, settings, blockMs);
   } finally {
     await lease.release();
@@ -41,7 +40,7 @@ export async function runBatchExclusive(
   blockMs: readonly number[],
 ): Promise<unknown[]> {
   try {
-    if (database !== lease.database) await lease.send(['SELECT', database], UTF8);
+    if (database !== lease.database) await lease.send(['SELECT', database], UTF8_REPLIES);
     return await lease.sendBatch(commands, settings, blockMs);
   } finally {
     await lease.release();
@@ -52,7 +51,7 @@ export async function runBatchExclusive(
 export async function leaseOn(lease: Lease, database: number): Promise<Lease> {
   if (database === lease.database) return lease;
   try {
-    await lease.send(['SELECT', database], UTF8);
+    await lease.send(['SELECT', database], UTF8_REPLIES);
   } catch (err) {
     await lease.release();
     throw err;

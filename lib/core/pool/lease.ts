@@ -1,11 +1,10 @@
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { type CommandArg, type DecodeSettings, UTF8_REPLIES } from '../resp/types.js';
 import { ReplyError } from '../errors.js';
 import { commandName, isSpecialCommand, stateEffect, type StateEffect } from '../command-kinds.js';
 import { Batch, Pending, pendingBatch, pendingCall } from '../transport/pending.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from './server-pool.js';
 
-const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
 
 /** A command queued inside MULTI whose effect applies only if EXEC's reply says it ran. */
 interface Queued {
@@ -138,7 +137,7 @@ export class Lease {
     else if (this.#watching) restore.push(['UNWATCH']);
     if (this.#database !== this.pool.database) restore.push(['SELECT', this.pool.database]);
     if (restore.length > 0) {
-      const { pendings, promise } = pendingBatch(restore, UTF8);
+      const { pendings, promise } = pendingBatch(restore, UTF8_REPLIES);
       connection.sendMany(pendings);
       const results = await promise;
       if (connection.closed || results.some((r) => r instanceof Error)) {

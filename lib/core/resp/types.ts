@@ -18,6 +18,11 @@ export interface DecodeSettings {
   readonly trace?: CommandContext;
 }
 
+/** How the client reads the replies to its own queries (HELLO, ROLE, CLUSTER SHARDS, COMMAND INFO, PING...): UTF-8 text, no attributes. */
+export const UTF8_REPLIES: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
+/** Replies the client keeps as bytes (key names from COMMAND GETKEYS, keepalive PINGs, push frames by default). */
+export const RAW_REPLIES: DecodeSettings = Object.freeze({ decoder: null, attributes: false });
+
 /** RESP type names as seen in `RedisValue.type` when `attributes: true`. */
 export type RespTypeName =
   | 'String' // simple string and bulk string

@@ -1,12 +1,11 @@
 import type { Address } from '../options.js';
 import { clientClosedError, closedByClientError, CommunicationError } from '../errors.js';
-import type { DecodeSettings } from '../resp/types.js';
+import { UTF8_REPLIES } from '../resp/types.js';
 import { backoffMs, connect, type ConnectConfig } from '../transport/connect.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import { pendingCall } from '../transport/pending.js';
 import { parseSentinelEvent, type SentinelEvent } from './replies.js';
 
-const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 /** `+switch-master` moves the master; the others change which replicas are fit for reads. */
 const CHANNELS = ['+switch-master', '+slave', '+sdown', '-sdown', '+convert-to-slave'];
@@ -72,7 +71,7 @@ export class EventWatcher {
       this.failures = 0;
       this.connection = connection;
       this.listenedTo = address;
-      connection.enterPushMode((frame) => this.deliver(frame), UTF8);
+      connection.enterPushMode((frame) => this.deliver(frame), UTF8_REPLIES);
       connection.setCloseHandler(() => {
         this.connection = null;
         this.missed = true;
@@ -80,7 +79,7 @@ export class EventWatcher {
       });
       this.lastFrameAt = Date.now();
       this.heartbeat ??= setInterval(() => this.beat(), HEARTBEAT_MS).unref();
-      const { pending, promise } = pendingCall(['SUBSCRIBE', ...CHANNELS], UTF8);
+      const { pending, promise } = pendingCall(['SUBSCRIBE', ...CHANNELS], UTF8_REPLIES);
       connection.send(pending);
       await promise.catch(() => {});
       return;
@@ -107,7 +106,7 @@ export class EventWatcher {
       connection.destroy(new CommunicationError(`Sentinel ${connection.where} stopped answering`, { code: 'ERR_SOCKET_TIMEOUT' }));
       return;
     }
-    const { pending, promise } = pendingCall(['PING'], UTF8);
+    const { pending, promise } = pendingCall(['PING'], UTF8_REPLIES);
     promise.catch(() => {}); // a closed connection is handled by onClose
     connection.send(pending);
   }

@@ -1,12 +1,11 @@
 import type { Address } from '../options.js';
 import { closedByClientError, RedisError, ReplyError } from '../errors.js';
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { type CommandArg, UTF8_REPLIES } from '../resp/types.js';
 import { connect, type ConnectConfig } from '../transport/connect.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import { sendBatch } from '../pool/exclusive.js';
 import { parseRole } from './replies.js';
 
-const UTF8: DecodeSettings = Object.freeze({ decoder: 'utf8', attributes: false });
 
 /** Code of the error a node gets when ROLE says it is not (or no longer) the master. */
 export const NOT_MASTER = 'ERR_SENTINEL_NOT_MASTER';
@@ -23,7 +22,7 @@ export async function queryOnce(
   signal?: AbortSignal,
 ): Promise<unknown[]> {
   const connection = await connect(address, config, signal);
-  return useOnce(connection, 'Query', signal, () => sendBatch(connection, commands, UTF8));
+  return useOnce(connection, 'Query', signal, () => sendBatch(connection, commands, UTF8_REPLIES));
 }
 
 /**
@@ -32,7 +31,7 @@ export async function queryOnce(
  * whether writes will land. A server that forbids ROLE (ACL) is taken at the sentinels' word.
  */
 export async function assertMaster(connection: RedisConnection): Promise<void> {
-  const [reply] = await sendBatch(connection, [['ROLE']], UTF8);
+  const [reply] = await sendBatch(connection, [['ROLE']], UTF8_REPLIES);
   if (reply instanceof ReplyError && reply.code === 'NOPERM') return;
   if (reply instanceof Error) throw reply;
   const role = parseRole(reply);

@@ -2,14 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Address, ResolvedOptions } from '../options.js';
 import { formatAddress } from '../options.js';
 import { CommunicationError, RedisError, ReplyError } from '../errors.js';
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { type CommandArg, UTF8_REPLIES } from '../resp/types.js';
 import { openSocket, type SocketSettings } from './open-socket.js';
 import { RedisConnection } from './redis-connection.js';
 import { pendingBatch } from './pending.js';
 import type { Secret } from '../secret.js';
 import { publishConnect } from '../diagnostics/channels.js';
 
-const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
 
 /** Everything needed to open and set up one connection. */
 export type ConnectConfig = SocketSettings &
@@ -103,7 +102,7 @@ export function backoffMs(attempt: number): number {
 }
 
 async function run(connection: RedisConnection, commands: CommandArg[][]): Promise<unknown[]> {
-  const { pendings, promise } = pendingBatch(commands, UTF8);
+  const { pendings, promise } = pendingBatch(commands, UTF8_REPLIES);
   connection.sendMany(pendings);
   const results = await promise;
   const failure = results.find((r) => r instanceof Error);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { RespDecoder } from '../resp/decoder.js';
 import { CommandEncoder } from '../resp/encoder.js';
-import type { DecodeSettings, DecoderHandlers } from '../resp/types.js';
+import { type DecodeSettings, type DecoderHandlers, RAW_REPLIES } from '../resp/types.js';
 import { closedByClientError, CommunicationError, ProtocolError, RedisError } from '../errors.js';
 import type { Address } from '../options.js';
 import { formatAddress } from '../options.js';
@@ -23,7 +23,6 @@ export interface ConnectionSettings {
 }
 
 /** Settings used to decode frames nobody asked for (push frames, or a reply with no caller). */
-const RAW: DecodeSettings = { decoder: null, attributes: false };
 
 /** How long `close()` waits for replies to calls already written before failing them. */
 const CLOSE_GRACE_MS = 2000;
@@ -53,7 +52,7 @@ export class RedisConnection implements DecoderHandlers {
   /** Receives push frames (and, in push mode, every frame). */
   private pushListener: ((value: unknown) => void) | null = null;
   /** How push frames are decoded; Buffers by default so listeners can decode per message. */
-  private pushDecode: DecodeSettings = RAW;
+  private pushDecode: DecodeSettings = RAW_REPLIES;
   /** The one owner told when the connection is discarded, with the calls never written. */
   private closeHandler: CloseHandler | null = null;
   /** Push mode with a socket timeout: the idle check, and what it last saw. */
@@ -167,7 +166,7 @@ export class RedisConnection implements DecoderHandlers {
     }
     this.pingSentAt = now;
     this.pongsExpected++;
-    this.send(new Pending(['PING', KEEPALIVE_TOKEN], RAW, noop, noop, null, 0, 0));
+    this.send(new Pending(['PING', KEEPALIVE_TOKEN], RAW_REPLIES, noop, noop, null, 0, 0));
     this.scheduleKeepalive(timeout);
   }
 
@@ -276,7 +275,7 @@ export class RedisConnection implements DecoderHandlers {
 
   replySettings(): DecodeSettings {
     if (this.pushMode) return this.pushDecode;
-    return this.inflight.peek()?.settings ?? RAW;
+    return this.inflight.peek()?.settings ?? RAW_REPLIES;
   }
 
   pushSettings(): DecodeSettings {
