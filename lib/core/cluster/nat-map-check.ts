@@ -34,7 +34,7 @@ export async function checkNatMapped(layouts: readonly ShardLayout[], nodes: Nat
     const [host, port] = layout.master;
     const mapped = nodes.translate(host, port);
     if (formatAddress(mapped) === formatAddress([host, port])) continue;
-    checks.push(unreachable(layout.master, nodes.announced(host, port), timeoutMs));
+    checks.push(pingFailure(layout.master, nodes.announced(host, port), timeoutMs));
   }
   const failures = (await Promise.all(checks)).filter((f): f is string => f !== null);
   if (failures.length === 0) return;
@@ -86,8 +86,8 @@ export class NatMapVerdicts {
   }
 }
 
-/** `null` once `pool` answered; otherwise why not, worded for the error. */
-async function unreachable(announced: HostPort, pool: ServerPool, timeoutMs: number): Promise<string | null> {
+/** PINGs `pool` at its mapped address: `null` once it answered (a refusal counts), otherwise why not, worded for the error. */
+async function pingFailure(announced: HostPort, pool: ServerPool, timeoutMs: number): Promise<string | null> {
   const { pending, promise } = pendingCall(['PING'], UTF8_REPLIES);
   pool.send(pending, 0);
   let timer: NodeJS.Timeout | undefined;
