@@ -2,11 +2,8 @@ import type { CommandArg } from '../resp/types.js';
 import { commandName } from '../command-kinds.js';
 import { ReplyError } from '../errors.js';
 import { ASK_SERVER, NO_KEY, firstKeyIndex, type CommandSpec } from '../commands/key-specs.js';
-import { CommandSpecs, lookupFailed } from '../commands/command-specs.js';
+import { CommandSpecs, lookupFailed, type QueryServer } from '../commands/command-specs.js';
 import { hashSlot } from './hash-slot.js';
-
-/** Sends a command to any master and resolves to its reply. */
-export type { QueryServer as QueryAnyNode } from '../commands/command-specs.js';
 
 /** The slot of a keyless command: it may run on any master. */
 export const ANY_SLOT = -1;
@@ -18,7 +15,8 @@ export const ANY_SLOT = -1;
  */
 export class KeyExtractor extends CommandSpecs {
   constructor(
-    query: ConstructorParameters<typeof CommandSpecs>[0],
+    /** Asks any master (COMMAND INFO, COMMAND GETKEYS). */
+    query: QueryServer,
     private readonly encoding: BufferEncoding,
   ) {
     super(query);
