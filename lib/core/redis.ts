@@ -132,19 +132,25 @@ export class RedisClient {
   readonly #sendWrite = (name: string, command: readonly CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> =>
     this.#send(name, command as CommandArg[], view, endpoint);
 
+  // #send and #dispatch run for every call: their rare paths' closures live in methods of
+  // their own, or V8 would allocate a context for the parameters on every call.
   #send(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
-    const core = this.#core;
-    if ((name === 'eval' || name === 'eval_ro') && endpoint === undefined) {
-      return core.scripts.run(name, command, (args) => this.#dispatch(name, args as CommandArg[], view, undefined));
-    }
+    if ((name === 'eval' || name === 'eval_ro') && endpoint === undefined) return this.#script(name, command, view);
     return this.#dispatch(name, command, view, endpoint);
   }
 
+  #script(name: 'eval' | 'eval_ro', command: CommandArg[], view: ViewSettings): Promise<unknown> {
+    return this.#core.scripts.run(name, command, (args) => this.#dispatch(name, args as CommandArg[], view, undefined));
+  }
+
   #dispatch(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
-    const core = this.#core;
-    const router = core.router;
+    const router = this.#core.router;
     if (router !== null) return dispatch(router, name, command, view, endpoint);
-    return core.getRouter().then((r) => dispatch(r, name, command, view, endpoint));
+    return this.#dispatchLater(name, command, view, endpoint);
+  }
+
+  #dispatchLater(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    return this.#core.getRouter().then((r) => dispatch(r, name, command, view, endpoint));
   }
 
   /**
