@@ -113,30 +113,44 @@ export class RedisClient {
   }
 
   #cached(cache: ClientSideCache, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
-    const core = this.#core;
-    if (endpoint === undefined && cache.cacheable(name, command)) {
-      return cache.read(name, command, view.decode, view.database, () => this.#dispatch(name, command, view, undefined));
-    }
+    if (endpoint === undefined && cache.cacheable(name, command)) return cache.read(name, command, view.decode, view.database, this.#sendRead, view);
     // Every other command may write (also one sent to an `endpoint`): the keys it may change
     // are known from the router's command table, so the router must exist first.
-    const router = core.router;
-    if (router === null) return core.getRouter().then(() => this.#cached(cache, name, command, view, endpoint));
-    return cache.write(name, command, router.commands, () => this.#send(name, command, view, endpoint));
+    const router = this.#core.router;
+    if (router === null) return this.#cachedLater(cache, name, command, view, endpoint);
+    return cache.write(name, command, router.commands, this.#sendWrite, view, endpoint);
   }
 
+  /** `#cached` once the router exists (its own method: a closure in `#cached` would cost every call a context). */
+  #cachedLater(cache: ClientSideCache, name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    return this.#core.getRouter().then(() => this.#cached(cache, name, command, view, endpoint));
+  }
+
+  /** How the cache sends a read it cannot answer, and a write: made once per client, not per call. */
+  readonly #sendRead = (name: string, command: readonly CommandArg[], view: ViewSettings): Promise<unknown> =>
+    this.#dispatch(name, command as CommandArg[], view, undefined);
+  readonly #sendWrite = (name: string, command: readonly CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> =>
+    this.#send(name, command as CommandArg[], view, endpoint);
+
+  // #send and #dispatch run for every call: their rare paths' closures live in methods of
+  // their own, or V8 would allocate a context for the parameters on every call.
   #send(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
-    const core = this.#core;
-    if ((name === 'eval' || name === 'eval_ro') && endpoint === undefined) {
-      return core.scripts.run(name, command, (args) => this.#dispatch(name, args as CommandArg[], view, undefined));
-    }
+    if ((name === 'eval' || name === 'eval_ro') && endpoint === undefined) return this.#script(name, command, view);
     return this.#dispatch(name, command, view, endpoint);
   }
 
+  #script(name: 'eval' | 'eval_ro', command: CommandArg[], view: ViewSettings): Promise<unknown> {
+    return this.#core.scripts.run(name, command, (args) => this.#dispatch(name, args as CommandArg[], view, undefined));
+  }
+
   #dispatch(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
-    const core = this.#core;
-    const router = core.router;
+    const router = this.#core.router;
     if (router !== null) return dispatch(router, name, command, view, endpoint);
-    return core.getRouter().then((r) => dispatch(r, name, command, view, endpoint));
+    return this.#dispatchLater(name, command, view, endpoint);
+  }
+
+  #dispatchLater(name: string, command: CommandArg[], view: ViewSettings, endpoint: CallOptions['endpoint']): Promise<unknown> {
+    return this.#core.getRouter().then((r) => dispatch(r, name, command, view, endpoint));
   }
 
   /**

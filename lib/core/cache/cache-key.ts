@@ -13,7 +13,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
  */
 export function cacheKeyOf(arg: CommandArg, encoder: BufferEncoding): string {
   if (typeof arg === 'string') {
-    if (ASCII_SAFE.has(encoder) && !NON_ASCII.test(arg)) return arg;
+    if ((encoder === 'utf8' || ASCII_SAFE.has(encoder)) && !NON_ASCII.test(arg)) return arg;
     return Buffer.from(arg, encoder).toString('latin1');
   }
   if (typeof arg === 'number' || typeof arg === 'bigint') return String(arg);

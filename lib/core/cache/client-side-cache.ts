@@ -59,6 +59,10 @@ export class ClientSideCache {
   /** Shared RESP2 connections per server, re-pointed when their redirect connection is replaced. */
   private readonly trackedResp2 = new Map<string, Set<RedisConnection>>();
   private closed = false;
+  /** The last signature prefix built, and what it was built from (see `prefixOf`). */
+  private lastSettings: DecodeSettings | null = null;
+  private lastDatabase = -1;
+  private lastPrefix = '';
 
   constructor(
     options: { maxEntries: number; ttl: number | undefined },
@@ -79,18 +83,43 @@ export class ClientSideCache {
 
   /**
    * Answers from memory or sends through `send` and remembers the reply. MGET is answered
-   * key by key from cached GETs, and its reply fills them.
+   * key by key from cached GETs, and its reply fills them. `send(name, command, view)` is the
+   * caller's one function for every read (no closure per call: a hit allocates nothing but
+   * its signature and the resolved promise).
    */
-  read(name: string, command: readonly CommandArg[], settings: DecodeSettings, database: number, send: () => Promise<unknown>): Promise<unknown> {
-    const prefix = `${database}\u0000${settings.decoder}\u0000${settings.attributes ? 1 : 0}\u0000`;
-    if (name === 'mget') return this.readMany(command, prefix, send);
+  read<V>(
+    name: string,
+    command: readonly CommandArg[],
+    settings: DecodeSettings,
+    database: number,
+    send: (name: string, command: readonly CommandArg[], view: V) => Promise<unknown>,
+    view: V,
+  ): Promise<unknown> {
+    const prefix = this.prefixOf(settings, database);
+    if (name === 'mget') return this.readMany(command, prefix, send, view);
     let signature = prefix + name;
     for (let i = 1; i < command.length; i++) signature += '\u0000' + cacheKeyOf(command[i], this.encoder);
     const cached = this.lru.get(signature);
     if (cached !== undefined) return Promise.resolve(cached);
     const redisKey = cacheKeyOf(command[1], this.encoder);
     const mark = this.lru.begin(redisKey);
-    return send().then(
+    return this.stored(redisKey, signature, mark, send(name, command, view));
+  }
+
+  /** The signature's start for replies read in `database` and decoded by `settings` (views reuse theirs). */
+  private prefixOf(settings: DecodeSettings, database: number): string {
+    if (settings === this.lastSettings && database === this.lastDatabase) return this.lastPrefix;
+    this.lastSettings = settings;
+    this.lastDatabase = database;
+    return (this.lastPrefix = `${database}\u0000${settings.decoder}\u0000${settings.attributes ? 1 : 0}\u0000`);
+  }
+
+  /**
+   * A miss on its way: its reply is stored unless `redisKey` was invalidated meanwhile. Its
+   * own function: closures in `read` would cost every hit a context.
+   */
+  private stored(redisKey: string, signature: string, mark: Mark, reply: Promise<unknown>): Promise<unknown> {
+    return reply.then(
       (value) => {
         this.lru.settle(redisKey, signature, mark, value, true);
         return value;
@@ -102,13 +131,13 @@ export class ClientSideCache {
     );
   }
 
-  private readMany(command: readonly CommandArg[], prefix: string, send: () => Promise<unknown>): Promise<unknown> {
+  private readMany<V>(command: readonly CommandArg[], prefix: string, send: (name: string, command: readonly CommandArg[], view: V) => Promise<unknown>, view: V): Promise<unknown> {
     const keys = command.slice(1).map((k) => cacheKeyOf(k, this.encoder));
     const signatures = keys.map((k) => `${prefix}get\u0000${k}`);
     const values = signatures.map((s) => this.lru.get(s));
     if (values.every((v) => v !== undefined)) return Promise.resolve(values);
     const marks: Mark[] = keys.map((k) => this.lru.begin(k));
-    return send().then(
+    return send('mget', command, view).then(
       (reply) => {
         const ok = Array.isArray(reply) && reply.length === keys.length;
         keys.forEach((k, i) => this.lru.settle(k, signatures[i], marks[i], ok ? (reply as unknown[])[i] : undefined, ok));
@@ -131,23 +160,35 @@ export class ClientSideCache {
   }
 
   /**
-   * A command that may write, sent by `send`: see `around`. Read-your-writes: once its reply
-   * resolves, no read of this client returns a value older than the write.
+   * A command that may write, sent by `send(name, command, view, endpoint)` (the caller's one
+   * function for every write: no closure per call): see `around`. Read-your-writes: once its
+   * reply resolves, no read of this client returns a value older than the write.
    */
-  write<T>(name: string, command: readonly CommandArg[], specs: CommandSpecs, send: () => Promise<T>): Promise<T> {
+  write<V, E>(
+    name: string,
+    command: readonly CommandArg[],
+    specs: CommandSpecs,
+    send: (name: string, command: readonly CommandArg[], view: V, endpoint: E) => Promise<unknown>,
+    view: V,
+    endpoint: E,
+  ): Promise<unknown> {
     const written = this.written(name, command, specs);
-    if (!Array.isArray(written)) return this.around([written], send());
-    // The common case (keys known at once), with nothing allocated beyond the two handlers.
-    const keys = written as readonly string[];
-    if (keys.length === 0) return send();
-    this.drop(keys);
-    return send().then(
+    if (written instanceof Promise) return this.around([written], send(name, command, view, endpoint));
+    // The common case (keys known at once): dropped now and again at the reply, one promise hop.
+    if (written !== EVERYTHING && written.length === 0) return send(name, command, view, endpoint);
+    this.drop(written);
+    return this.dropAgain(written, send(name, command, view, endpoint));
+  }
+
+  /** Drops `written` when `reply` settles, before the caller sees it (its own function: see `stored`). */
+  private dropAgain(written: Written, reply: Promise<unknown>): Promise<unknown> {
+    return reply.then(
       (value) => {
-        this.drop(keys);
+        this.drop(written);
         return value;
       },
       (err: unknown) => {
-        this.drop(keys);
+        this.drop(written);
         throw err;
       },
     );

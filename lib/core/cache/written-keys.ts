@@ -1,5 +1,5 @@
 import type { CommandArg } from '../resp/types.js';
-import { ASK_SERVER, keyIndexes, type CommandSpec } from '../commands/key-specs.js';
+import { ASK_SERVER, keyIndexes, legacyLastKey, type CommandSpec } from '../commands/key-specs.js';
 import type { CommandSpecs } from '../commands/command-specs.js';
 import { cacheKeyOf } from './cache-key.js';
 
@@ -47,6 +47,7 @@ export function keysWritten(name: string, args: readonly CommandArg[], specs: Co
 function fromSpec(spec: CommandSpec | null, args: readonly CommandArg[], specs: CommandSpecs, encoder: BufferEncoding): Written | Promise<Written> {
   if (spec === null) return args.length > 1 ? [cacheKeyOf(args[1], encoder)] : NONE;
   if (spec.readonly) return NONE;
+  if (!spec.movable) return inRange(spec, args, encoder);
   const indexes = keyIndexes(spec, args);
   if (indexes === ASK_SERVER) {
     return specs.serverKeys(args).then(
@@ -57,5 +58,16 @@ function fromSpec(spec: CommandSpec | null, args: readonly CommandArg[], specs: 
   if (indexes.length === 0) return NONE;
   const keys = new Array<string>(indexes.length);
   for (let i = 0; i < indexes.length; i++) keys[i] = cacheKeyOf(args[indexes[i]], encoder);
+  return keys;
+}
+
+/** The keys of a command without movable keys, read straight from its legacy range (as `keyIndexes` does, without its index list). */
+function inRange(spec: CommandSpec, args: readonly CommandArg[], encoder: BufferEncoding): readonly string[] {
+  const first = spec.firstKey;
+  const last = legacyLastKey(spec, args);
+  if (first <= 0 || last < first) return NONE;
+  if (last === first) return [cacheKeyOf(args[first], encoder)];
+  const keys: string[] = [];
+  for (let i = first; i <= last; i += spec.keyStep) keys.push(cacheKeyOf(args[i], encoder));
   return keys;
 }

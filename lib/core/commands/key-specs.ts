@@ -193,6 +193,14 @@ function specRange(spec: KeySpec, args: readonly CommandArg[], out: [number, num
 }
 
 /**
+ * For a command without movable keys: the index of its last key in `args` (its keys are
+ * `firstKey` to this, by `keyStep`; none when it is below `firstKey`).
+ */
+export function legacyLastKey(spec: CommandSpec, args: readonly CommandArg[]): number {
+  return spec.lastKey < 0 ? args.length + spec.lastKey : Math.min(spec.lastKey, args.length - 1);
+}
+
+/**
  * Every argument index that names a key — what a write may change — or `ASK_SERVER` when
  * only `COMMAND GETKEYS` can tell: a key spec of unknown type or flagged INCOMPLETE (SORT's
  * STORE, MIGRATE's KEYS), or movable keys on a server without key specs. Indexes may repeat
@@ -207,7 +215,7 @@ export function keyIndexes(spec: CommandSpec, args: readonly CommandArg[]): numb
   const found: number[] = [];
   if (!spec.movable) {
     if (spec.firstKey <= 0) return found;
-    const last = spec.lastKey < 0 ? args.length + spec.lastKey : Math.min(spec.lastKey, args.length - 1);
+    const last = legacyLastKey(spec, args);
     for (let i = spec.firstKey; i <= last; i += spec.keyStep) found.push(i);
     return found;
   }
