@@ -150,6 +150,14 @@ describe.each(setups)('JustRedisThrottlerStorage on %s', (_name, url) => {
     expect(await storage.increment('sliding', 300, 2, 60_000, 'default')).toMatchObject({ totalHits: 1, isBlocked: true });
   });
 
+  it('never misreads the hits an earlier build stored as 14 digits in h:<name>', async () => {
+    // Three live hits as digits, the layout before hits were packed 6 bytes each in p:<name>.
+    const later = Date.now() + 60_000;
+    await redis.call('hset', 'throttler:legacy', 'e', later, 'b', 0, 'x', 0, 'l', later, 'h:default', String(later).padStart(14, '0').repeat(3));
+    await redis.call('pexpire', 'throttler:legacy', 60_000);
+    expect(await storage.increment('legacy', 60_000, 100, 0, 'default')).toMatchObject({ totalHits: 1, isBlocked: false });
+  });
+
   it('rejects bad numbers before sending anything', async () => {
     await expect(storage.increment('bad', -1, 1, 1, 'x')).rejects.toThrow(RangeError);
     await expect(storage.increment('bad', 1000, Number.NaN, 1, 'x')).rejects.toThrow(RangeError);
