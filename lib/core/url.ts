@@ -1,4 +1,4 @@
-import type { Address, RedisOptions } from './options.js';
+import type { RedisOptions } from './options.js';
 import { DEFAULT_PORT, DEFAULT_SENTINEL_PORT, KNOWN_OPTIONS } from './options.js';
 import type { OptionName } from './options/table.js';
 import { queryOptionValue } from './options/url-query.js';

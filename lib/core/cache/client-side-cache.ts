@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { CommandArg, DecodeSettings } from '../resp/types.js';
+import { RAW_REPLIES, UTF8_REPLIES, type CommandArg, type DecodeSettings } from '../resp/types.js';
 import { Pending } from '../transport/pending.js';
 import type { RedisConnection } from '../transport/redis-connection.js';
 import type { ServerPool } from '../pool/server-pool.js';
@@ -22,8 +22,6 @@ const CACHEABLE = new Set([
   'type', 'exists', 'json.get',
 ]);
 
-const UTF8: DecodeSettings = { decoder: 'utf8', attributes: false };
-const RAW: DecodeSettings = { decoder: null, attributes: false };
 type Mark = { count: number; invalidated: boolean };
 const NO_KEYS: Written = Object.freeze([]);
 function noop(): void {}
@@ -281,7 +279,7 @@ export class ClientSideCache {
 
   private sendTracking(connection: RedisConnection, command: CommandArg[]): void {
     // A refusal leaves an untracked connection serving reads: discard it rather than risk stale data.
-    connection.send(new Pending(command, UTF8, noop, (error) => connection.destroy(error), null, 0, 0));
+    connection.send(new Pending(command, UTF8_REPLIES, noop, (error) => connection.destroy(error), null, 0, 0));
   }
 
   /** Opens the RESP2 invalidation connection of a server, then points its shared connections at it. */
@@ -296,7 +294,7 @@ export class ClientSideCache {
     let lease: Lease | undefined;
     try {
       lease = await pool.lease();
-      const id = (await lease.send(['CLIENT', 'ID'], UTF8)) as number;
+      const id = (await lease.send(['CLIENT', 'ID'], UTF8_REPLIES)) as number;
       const owned = lease;
       // Lost (killed, timed out) or closed with the pool: the lease frees the slot; a new
       // redirect connection replaces it and the shared connections are pointed at it.
@@ -304,7 +302,7 @@ export class ClientSideCache {
         (frame) => {
           if (Array.isArray(frame) && frame.length === 3 && String(frame[0]) === 'message') this.onInvalidate(frame[2]);
         },
-        RAW,
+        RAW_REPLIES,
         () => {
           if (redirect!.lease === owned) {
             redirect!.lease = null;
@@ -317,7 +315,7 @@ export class ClientSideCache {
           }
         },
       );
-      lease.send(['SUBSCRIBE', '__redis__:invalidate'], RAW).catch(noop);
+      lease.send(['SUBSCRIBE', '__redis__:invalidate'], RAW_REPLIES).catch(noop);
       redirect.lease = lease;
       redirect.id = id;
       for (const tracked of this.trackedResp2.get(pool.key) ?? []) {

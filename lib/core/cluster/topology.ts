@@ -155,8 +155,8 @@ export class Topology {
   }
 
   /**
-   * The one place that learns a slot changed master (MOVED, a promotion, any refresh,
-   * periodic included): the client-side cache drops what it read from those slots, since
+   * Where a slot's change of master is announced (MOVED, a promotion, any refresh, periodic
+   * included; `asked` announces a migration's start without ending it): the client-side cache drops what it read from those slots, since
    * the new master never saw those reads and will send no invalidation for them.
    */
   private ownersChanged(slots: readonly number[]): void {
